@@ -1,0 +1,1 @@
+"""backprop-viz: a backpropagation visualizer."""

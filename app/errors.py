@@ -1,0 +1,61 @@
+"""Client errors as strict JSON that names the field and the rule, and the request-size guard."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.responses import JSONBytes
+
+
+def error_item(error: dict) -> dict:
+    """One pydantic error without its echo of the input (which may hold NaN or be huge)."""
+    loc = [part for part in error.get("loc", ()) if part != "body"]
+    extra = (error.get("ctx") or {}).get("field")
+    path = loc + (str(extra).split(".") if extra else [])
+    return {"field": ".".join(str(p) for p in path) or "body", "type": error["type"],
+            "msg": error["msg"], "loc": list(error.get("loc", ()))}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONBytes:
+        return JSONBytes({"detail": [error_item(e) for e in exc.errors()]}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONBytes:
+        return JSONBytes({"detail": exc.detail}, status_code=exc.status_code,
+                         headers=getattr(exc, "headers", None))
+
+
+class BodyLimit:
+    """Answers 413 once a request body passes `max_bytes`, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    def too_large(self) -> JSONBytes:
+        return JSONBytes({"detail": self.too_large_detail()}, status_code=413)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await self.too_large()(scope, receive, send)
+        received = 0
+
+        async def counted_receive() -> Message:
+            # A streamed (chunked) body has no length to check up front: count as it arrives.
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise HTTPException(413, self.too_large_detail())
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+    def too_large_detail(self) -> list[dict]:
+        return [{"field": "body", "type": "too_large", "loc": ["body"],
+                 "msg": f"request bodies are limited to {self.max_bytes} bytes"}]

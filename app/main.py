@@ -1,0 +1,31 @@
+"""Assembles the app: routers, static files, error handlers, the body-size guard."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import errors
+from app.routes import engine, health, pages, presets
+from app.schemas import MAX_BODY_BYTES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DESCRIPTION = """
+Runs the forward and backward passes of a small fully connected network and returns every
+per-layer activation and gradient. Definitions follow PyTorch: `W[l]` has shape (n_out, n_in)
+and `z = a_prev·Wᵀ + b`; losses are means over the batch, so each row of `dL_da` and `dL_dz` is
+the gradient of the batch loss with respect to that example's values, and `dL_dW = dL_dzᵀ·a_prev`.
+
+Errors are JSON: `{"detail": [{"field", "type", "msg", "loc"}]}`, 422 for invalid input, 413 for a
+body over the limit. Responses are strict JSON: a value that is not finite is `null`, and a
+training step whose numbers overflow answers 200 with `"diverged": true`.
+"""
+
+app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
+              docs_url="/docs", redoc_url=None)
+errors.install(app)
+app.add_middleware(errors.BodyLimit, max_bytes=MAX_BODY_BYTES)
+for module in (engine, presets, health, pages):
+    app.include_router(module.router)
+app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -1,0 +1,1 @@
+"""The maths of backprop-viz: pure numpy, no web imports."""

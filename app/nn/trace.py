@@ -1,0 +1,128 @@
+"""One training step with every intermediate kept: what the visualizer shows and the API returns.
+
+Also the two views of a single parameter that make a derivative visible: the central finite
+difference (the gradient check) and the loss along that parameter with all else held still.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.nn.network import (
+    LayerBackward,
+    LayerForward,
+    Network,
+    backward,
+    batch_loss,
+    forward,
+    update,
+)
+
+FD_STEP = 1e-6
+
+
+@dataclass
+class PerExample:
+    dL_dW: np.ndarray  # (examples, n_out, n_in)
+    dL_db: np.ndarray  # (examples, n_out)
+
+
+@dataclass
+class GradientCheck:
+    dL_dW: list[np.ndarray]
+    dL_db: list[np.ndarray]
+    max_relative_error: float
+
+
+@dataclass
+class Trace:
+    loss: float
+    forward: list[LayerForward]
+    backward: list[LayerBackward]
+    network: Network  # after the update
+    loss_after: float
+    per_example: list[PerExample] | None = None
+    gradient_check: GradientCheck | None = None
+
+    @property
+    def diverged(self) -> bool:
+        values = [self.loss, self.loss_after] + self.network.weights + self.network.biases
+        return not all(np.all(np.isfinite(v)) for v in values)
+
+
+def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learning_rate: float,
+                  update_biases: bool = True, per_example: bool = False,
+                  gradient_check: bool = False) -> Trace:
+    """Forward, loss, backward and update, keeping everything in between."""
+    cache = forward(net, x)
+    grads = backward(net, x, t, loss, cache)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss_before = batch_loss(net, x, t, loss)
+    new = update(net, grads, learning_rate, update_biases)
+    return Trace(
+        loss=loss_before,
+        forward=cache,
+        backward=grads,
+        network=new,
+        loss_after=batch_loss(new, x, t, loss),
+        per_example=per_example_gradients(x, cache, grads) if per_example else None,
+        gradient_check=numeric_gradients(net, x, t, loss, grads) if gradient_check else None,
+    )
+
+
+def per_example_gradients(x: np.ndarray, cache: list[LayerForward],
+                          grads: list[LayerBackward]) -> list[PerExample]:
+    """Each example's own gradient: the batch loss is their mean, so each is N times its row."""
+    n = x.shape[0]
+    result = []
+    for l, g in enumerate(grads):
+        a_prev = cache[l - 1].a if l > 0 else x
+        with np.errstate(over="ignore", invalid="ignore"):
+            dL_dW = n * np.einsum("ej,ek->ejk", g.dL_dz, a_prev)
+            result.append(PerExample(dL_dW, n * g.dL_dz))
+    return result
+
+
+def numeric_gradients(net: Network, x: np.ndarray, t: np.ndarray, loss: str,
+                      grads: list[LayerBackward]) -> GradientCheck:
+    """Central differences (L(p + h) - L(p - h)) / 2h for every weight and bias."""
+    probe = net.copy()
+
+    def slope(param: np.ndarray, index: tuple[int, ...]) -> float:
+        saved = param[index]
+        param[index] = saved + FD_STEP
+        up = batch_loss(probe, x, t, loss)
+        param[index] = saved - FD_STEP
+        down = batch_loss(probe, x, t, loss)
+        param[index] = saved
+        return (up - down) / (2 * FD_STEP)
+
+    dL_dW = [np.zeros_like(w) for w in probe.weights]
+    dL_db = [np.zeros_like(b) for b in probe.biases]
+    for l in range(len(probe.weights)):
+        for index in np.ndindex(probe.weights[l].shape):
+            dL_dW[l][index] = slope(probe.weights[l], index)
+        for index in np.ndindex(probe.biases[l].shape):
+            dL_db[l][index] = slope(probe.biases[l], index)
+    analytic = np.concatenate([np.ravel(a) for g in grads for a in (g.dL_dW, g.dL_db)])
+    numeric = np.concatenate([np.ravel(a) for pair in zip(dL_dW, dL_db) for a in pair])
+    return GradientCheck(dL_dW, dL_db, relative_error(analytic, numeric))
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """Worst |a - n| / max(|a|, |n|), with a floor so two near-zero values count as agreeing."""
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), 1e-7)
+        return float(np.max(np.abs(analytic - numeric) / scale))
+
+
+def loss_slice(net: Network, x: np.ndarray, t: np.ndarray, loss: str, kind: str, layer: int,
+               index: tuple[int, ...], values: np.ndarray) -> np.ndarray:
+    """The loss at each of `values` for one parameter, every other value held constant."""
+    probe = net.copy()
+    param = (probe.weights if kind == "weight" else probe.biases)[layer]
+    losses = np.empty(len(values))
+    for i, v in enumerate(values):
+        param[index] = v
+        losses[i] = batch_loss(probe, x, t, loss)
+    return losses

@@ -1,0 +1,110 @@
+"""The engine's endpoints: one traced training step, and the loss along one parameter."""
+
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Body
+
+from app.nn.network import Network, backward, batch_loss, forward, init_network
+from app.nn.trace import Trace, loss_slice, training_step
+from app.presets import PRESETS
+from app.responses import JSONBytes
+from app.schemas import (
+    ErrorBody,
+    LossSliceRequest,
+    LossSliceResponse,
+    NetworkSpec,
+    TraceRequest,
+    TraceResponse,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["engine"],
+                   responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+
+TRACE_EXAMPLES = {
+    name: {"summary": p.title, "value": p.request.model_dump(exclude_none=True)}
+    for name, p in PRESETS.items()
+}
+TRACE_EXAMPLES["init"] = {"summary": "Weights from a seeded scheme", "value": {
+    "network": {"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"],
+                "init": {"scheme": "xavier", "seed": 0}},
+    "loss": "bce", "inputs": [[0.5, -1.0], [1.0, 0.2]], "targets": [[1], [0]],
+    "learning_rate": 0.1, "gradient_check": True}}
+
+SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, row 0, col 0)",
+                                "value": {**PRESETS["classic"].request.model_dump(
+                                    include={"network", "loss", "inputs", "targets",
+                                             "learning_rate"}, exclude_none=True),
+                                          "parameter": {"kind": "weight", "layer": 1, "row": 0,
+                                                        "col": 0},
+                                          "points": 41}}}
+
+
+def to_network(spec: NetworkSpec) -> Network:
+    if spec.init is not None:
+        return init_network(spec.layers, spec.activations, spec.init.scheme, spec.init.seed)
+    return Network([np.asarray(w, dtype=float) for w in spec.weights],
+                   [np.asarray(b, dtype=float) for b in spec.biases], list(spec.activations))
+
+
+def network_json(net: Network) -> dict:
+    return {"layers": net.layers, "activations": net.activations,
+            "weights": net.weights, "biases": net.biases}
+
+
+def trace_json(trace: Trace) -> dict:
+    check = trace.gradient_check
+    return {
+        "loss": trace.loss,
+        "loss_after": trace.loss_after,
+        "diverged": trace.diverged,
+        "forward": [{"z": f.z, "a": f.a} for f in trace.forward],
+        "backward": [{"dL_da": b.dL_da, "da_dz": b.da_dz, "dL_dz": b.dL_dz, "dL_dW": b.dL_dW,
+                      "dL_db": b.dL_db} for b in trace.backward],
+        "network": network_json(trace.network),
+        "per_example": None if trace.per_example is None else [
+            {"dL_dW": p.dL_dW, "dL_db": p.dL_db} for p in trace.per_example],
+        "gradient_check": None if check is None else {
+            "dL_dW": check.dL_dW, "dL_db": check.dL_db,
+            "max_relative_error": check.max_relative_error},
+    }
+
+
+@router.post("/trace", response_model=TraceResponse)
+def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)]) -> JSONBytes:
+    """Run one training step (forward, loss, backward, update) and return every intermediate."""
+    result = training_step(
+        to_network(request.network), np.asarray(request.inputs, dtype=float),
+        np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
+        request.update_biases, request.per_example, request.gradient_check)
+    return JSONBytes(trace_json(result))
+
+
+@router.post("/loss-slice", response_model=LossSliceResponse)
+def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAMPLE)]
+           ) -> JSONBytes:
+    """The loss as one weight or bias varies, every other value held constant, with its slope."""
+    net = to_network(request.network)
+    x = np.asarray(request.inputs, dtype=float)
+    t = np.asarray(request.targets, dtype=float)
+    p = request.parameter
+    index = (p.row, p.col) if p.kind == "weight" else (p.row,)
+    grads = backward(net, x, t, request.loss, forward(net, x))[p.layer]
+    value = float((net.weights if p.kind == "weight" else net.biases)[p.layer][index])
+    slope = float((grads.dL_dW if p.kind == "weight" else grads.dL_db)[index])
+    step = request.learning_rate * slope
+    if request.range is None:
+        half = max(1.0, abs(value), 2.0 * abs(step)) if np.isfinite(step) else 1.0 + abs(value)
+        lo, hi = value - half, value + half
+    else:
+        lo, hi = request.range
+    values = np.linspace(lo, hi, request.points)
+    losses = loss_slice(net, x, t, request.loss, p.kind, p.layer, index, values)
+    updated = value - step
+    updated_loss = loss_slice(net, x, t, request.loss, p.kind, p.layer, index,
+                              np.array([updated]))[0]
+    return JSONBytes({
+        "parameter": p.model_dump(), "values": values, "losses": losses,
+        "current": {"value": value, "loss": batch_loss(net, x, t, request.loss)},
+        "slope": slope, "updated": {"value": updated, "loss": updated_loss},
+    })

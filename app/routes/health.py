@@ -1,0 +1,13 @@
+"""Liveness, for the container's HEALTHCHECK and load balancers."""
+
+from fastapi import APIRouter
+
+from app.schemas import Health
+
+router = APIRouter(prefix="/api/v1", tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+def health() -> dict:
+    """Answers {"status": "ok"} while the server is up."""
+    return {"status": "ok"}

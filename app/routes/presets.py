@@ -1,0 +1,23 @@
+"""Named, ready-made setups."""
+
+from fastapi import APIRouter, HTTPException
+
+from app.presets import PRESETS, summaries
+from app.schemas import ErrorBody, Preset, PresetSummary
+
+router = APIRouter(prefix="/api/v1/presets", tags=["presets"])
+
+
+@router.get("", response_model=list[PresetSummary])
+def list_presets() -> list[PresetSummary]:
+    """The presets' names, titles and descriptions."""
+    return summaries()
+
+
+@router.get("/{name}", response_model=Preset, response_model_exclude_none=True,
+            responses={404: {"model": ErrorBody}})
+def get_preset(name: str) -> Preset:
+    """One preset, with a complete trace request ready to post to /api/v1/trace."""
+    if name not in PRESETS:
+        raise HTTPException(404, f"no preset {name!r}; known: {', '.join(PRESETS)}")
+    return PRESETS[name]

@@ -1,0 +1,273 @@
+"""The JSON contract: request models carry every limit, response models document the answers.
+
+All limits live here, in one place, and the README's "Limits" table repeats them. Rules that
+relate one field to another (shapes, which loss needs which output) are checked in
+`model_validator`s that name the offending field in the error's `ctx.field`, relative to the
+model that raised it; the error handler joins it onto the model's location.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
+from app.nn.losses import LOSSES, REQUIRED_OUTPUT
+from app.nn.network import INIT_SCHEMES
+
+MAX_WEIGHT_LAYERS = 10
+MAX_NEURONS = 64
+MAX_EXAMPLES = 4096
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_LEARNING_RATE = 100.0
+MAX_GRADIENT_CHECK_PARAMETERS = 1000
+MAX_SLICE_POINTS = 201
+
+ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
+LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
+InitScheme = Literal[INIT_SCHEMES]  # type: ignore[valid-type]
+Finite = float  # finiteness is enforced by `allow_inf_nan=False` on every model
+Vector = list[Finite]
+Matrix = list[Vector]
+Nullable = float | None  # a response value that is null where it is not finite
+
+
+def rule_broken(field: str, rule: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(rule, message, {"field": field})
+
+
+class Strict(BaseModel):
+    """Unknown fields, NaN and Infinity are client errors."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class InitSpec(Strict):
+    scheme: InitScheme = Field("xavier", description=(
+        "xavier: U(±√(6/(n_in+n_out))), biases 0; he: N(0, 2/n_in), biases 0; "
+        "uniform: U(±1/√n_in) for weights and biases (torch.nn.Linear's default); zeros."))
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="The same seed gives the same numbers.")
+
+
+class NetworkSpec(Strict):
+    """A fully connected network: explicit weights and biases, or an init scheme and seed."""
+
+    layers: list[Annotated[int, Field(ge=1, le=MAX_NEURONS)]] = Field(
+        min_length=2, max_length=MAX_WEIGHT_LAYERS + 1,
+        description=f"Neurons per layer, inputs first; 1 to {MAX_WEIGHT_LAYERS} weight layers "
+                    f"of 1 to {MAX_NEURONS} neurons.")
+    activations: list[ActivationName] = Field(
+        description="One per weight layer; softmax only on the output layer.")
+    weights: list[Matrix] | None = Field(None, description=(
+        "W[l] has shape (n_out, n_in), as torch.nn.Linear: z = a_prev·Wᵀ + b."))
+    biases: list[Vector] | None = Field(None, description="b[l] has n_out values; default 0.")
+    init: InitSpec | None = Field(None, description="Instead of weights: a scheme and a seed.")
+
+    @model_validator(mode="after")
+    def check_shapes(self) -> "NetworkSpec":
+        n_weight_layers = len(self.layers) - 1
+        if len(self.activations) != n_weight_layers:
+            raise rule_broken("activations", "count",
+                              f"needs one activation per weight layer: {n_weight_layers}, "
+                              f"got {len(self.activations)}")
+        for l, name in enumerate(self.activations[:-1]):
+            if name in OUTPUT_ONLY:
+                raise rule_broken(f"activations.{l}", "output_only",
+                                  f"{name} is allowed on the output layer only")
+        if (self.weights is None) == (self.init is None):
+            raise rule_broken("weights", "weights_or_init",
+                              "give exactly one of weights (with biases) or init")
+        if self.weights is None:
+            if self.biases is not None:
+                raise rule_broken("biases", "weights_or_init", "biases go with weights, not init")
+            return self
+        check_count("weights", self.weights, n_weight_layers)
+        for l, W in enumerate(self.weights):
+            check_matrix(f"weights.{l}", W, self.layers[l + 1], self.layers[l])
+        if self.biases is None:
+            self.biases = [[0.0] * n for n in self.layers[1:]]
+        check_count("biases", self.biases, n_weight_layers)
+        for l, b in enumerate(self.biases):
+            check_count(f"biases.{l}", b, self.layers[l + 1])
+        return self
+
+    @property
+    def n_parameters(self) -> int:
+        return sum((n_in + 1) * n_out for n_in, n_out in zip(self.layers[:-1], self.layers[1:]))
+
+
+def check_count(field: str, values: list, expected: int) -> None:
+    if len(values) != expected:
+        raise rule_broken(field, "shape", f"needs {expected} entries, got {len(values)}")
+
+
+def check_matrix(field: str, rows: list[list[float]], n_rows: int, n_cols: int) -> None:
+    check_count(field, rows, n_rows)
+    for i, row in enumerate(rows):
+        check_count(f"{field}.{i}", row, n_cols)
+
+
+class Problem(Strict):
+    """A network, a loss and a batch of examples: what every computation starts from."""
+
+    network: NetworkSpec
+    loss: LossName = Field(description=(
+        "mse: mean over all elements of (a − t)²; bce: mean over all elements of "
+        "−(t·log a + (1−t)·log(1−a)), sigmoid output; cross_entropy: mean over examples of "
+        "−Σ t·log softmax(z), softmax output, rows of t summing to 1 (PyTorch's definitions)."))
+    inputs: Matrix = Field(min_length=1, max_length=MAX_EXAMPLES,
+                           description=f"One row per example, 1 to {MAX_EXAMPLES} examples.")
+    targets: Matrix = Field(min_length=1, max_length=MAX_EXAMPLES,
+                            description="One row per example, as many values as outputs.")
+
+    @model_validator(mode="after")
+    def check_examples(self) -> "Problem":
+        layers = self.network.layers
+        check_matrix("inputs", self.inputs, len(self.inputs), layers[0])
+        check_matrix("targets", self.targets, len(self.inputs), layers[-1])
+        output = self.network.activations[-1]
+        needed = REQUIRED_OUTPUT.get(self.loss)
+        if needed and output != needed:
+            raise rule_broken(f"network.activations.{len(layers) - 2}", "loss_needs_output",
+                              f"loss {self.loss} needs a {needed} output layer, not {output}")
+        for i, row in enumerate(self.targets):
+            if self.loss in ("bce", "cross_entropy") and any(v < 0 or v > 1 for v in row):
+                raise rule_broken(f"targets.{i}", "probability",
+                                  f"{self.loss} targets must lie in [0, 1]")
+            if self.loss == "cross_entropy" and abs(sum(row) - 1.0) > 1e-6:
+                raise rule_broken(f"targets.{i}", "distribution",
+                                  "cross_entropy targets must sum to 1 in every row")
+        return self
+
+
+class TraceRequest(Problem):
+    learning_rate: float = Field(0.5, ge=0, le=MAX_LEARNING_RATE)
+    update_biases: bool = Field(True, description="False reproduces tutorials that freeze biases.")
+    per_example: bool = Field(False, description="Add each example's own dL_dW and dL_db.")
+    gradient_check: bool = Field(False, description=(
+        f"Add central-finite-difference gradients; networks of up to "
+        f"{MAX_GRADIENT_CHECK_PARAMETERS} parameters."))
+
+    @model_validator(mode="after")
+    def check_gradient_check_size(self) -> "TraceRequest":
+        if self.gradient_check and self.network.n_parameters > MAX_GRADIENT_CHECK_PARAMETERS:
+            raise rule_broken("gradient_check", "too_many_parameters",
+                              f"the gradient check needs {2 * self.network.n_parameters} extra "
+                              f"forward passes; allowed up to {MAX_GRADIENT_CHECK_PARAMETERS} "
+                              f"parameters, this network has {self.network.n_parameters}")
+        return self
+
+
+class ParameterRef(Strict):
+    kind: Literal["weight", "bias"]
+    layer: int = Field(ge=0, description="Weight layer, 0 = the one fed by the inputs.")
+    row: int = Field(ge=0, description="The neuron the parameter feeds (index into n_out).")
+    col: int | None = Field(None, ge=0, description="For a weight: the input neuron (n_in).")
+
+
+class LossSliceRequest(Problem):
+    parameter: ParameterRef
+    points: int = Field(41, ge=3, le=MAX_SLICE_POINTS)
+    range: tuple[float, float] | None = Field(None, description=(
+        "Lowest and highest value; default: the current value ± max(1, |value|, 2·|step|)."))
+    learning_rate: float = Field(0.5, ge=0, le=MAX_LEARNING_RATE,
+                                 description="Only for where the update would move the value.")
+
+    @model_validator(mode="after")
+    def check_parameter(self) -> "LossSliceRequest":
+        p, layers = self.parameter, self.network.layers
+        if p.layer >= len(layers) - 1:
+            raise rule_broken("parameter.layer", "index", f"needs < {len(layers) - 1}")
+        if p.row >= layers[p.layer + 1]:
+            raise rule_broken("parameter.row", "index", f"needs < {layers[p.layer + 1]}")
+        if p.kind == "weight" and (p.col is None or p.col >= layers[p.layer]):
+            raise rule_broken("parameter.col", "index",
+                              f"a weight needs col < {layers[p.layer]}")
+        if p.kind == "bias" and p.col is not None:
+            raise rule_broken("parameter.col", "index", "a bias has no col")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise rule_broken("range", "order", "needs lowest < highest")
+        return self
+
+
+# Responses: documentation of what the endpoints return (values are null where not finite).
+
+class NetworkOut(BaseModel):
+    layers: list[int]
+    activations: list[str]
+    weights: list[list[list[Nullable]]]
+    biases: list[list[Nullable]]
+
+
+class LayerForwardOut(BaseModel):
+    z: list[list[Nullable]] = Field(description="Weighted sums, one row per example.")
+    a: list[list[Nullable]] = Field(description="Activations a = f(z).")
+
+
+class LayerBackwardOut(BaseModel):
+    dL_da: list[list[Nullable]]
+    da_dz: list[list[Nullable]] | None = Field(description="Null for softmax.")
+    dL_dz: list[list[Nullable]] = Field(description="The delta: dL/da · da/dz.")
+    dL_dW: list[list[Nullable]] = Field(description="Batch mean: dL_dzᵀ · a_prev.")
+    dL_db: list[Nullable]
+
+
+class PerExampleOut(BaseModel):
+    dL_dW: list[list[list[Nullable]]] = Field(description="One matrix per example.")
+    dL_db: list[list[Nullable]]
+
+
+class GradientCheckOut(BaseModel):
+    dL_dW: list[list[list[Nullable]]]
+    dL_db: list[list[Nullable]]
+    max_relative_error: Nullable = Field(description="Worst |a − n| / max(|a|, |n|).")
+
+
+class TraceResponse(BaseModel):
+    loss: Nullable = Field(description="The batch loss before the update.")
+    loss_after: Nullable = Field(description="The same batch's loss after the update.")
+    diverged: bool = Field(description="True when any loss or parameter is not finite.")
+    forward: list[LayerForwardOut]
+    backward: list[LayerBackwardOut]
+    network: NetworkOut = Field(description="After the update; post it back for the next step.")
+    per_example: list[PerExampleOut] | None
+    gradient_check: GradientCheckOut | None
+
+
+class SlicePoint(BaseModel):
+    value: float
+    loss: Nullable
+
+
+class LossSliceResponse(BaseModel):
+    parameter: ParameterRef
+    values: list[float]
+    losses: list[Nullable]
+    current: SlicePoint
+    slope: Nullable = Field(description="dL/dparameter, the tangent's slope at the current value.")
+    updated: SlicePoint = Field(description="Where w − learning_rate·slope lands.")
+
+
+class PresetSummary(BaseModel):
+    name: str
+    title: str
+    description: str
+
+
+class Preset(PresetSummary):
+    request: TraceRequest
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class ErrorItem(BaseModel):
+    field: str = Field(description="Dotted path of the field at fault, e.g. network.weights.0.")
+    type: str = Field(description="The rule broken, e.g. shape, finite_number, too_long.")
+    msg: str
+    loc: list[Any]
+
+
+class ErrorBody(BaseModel):
+    detail: list[ErrorItem] | str

@@ -1,0 +1,101 @@
+import math
+
+import pytest
+
+CLASSIC = {
+    "network": {"layers": [2, 2, 2], "activations": ["sigmoid", "sigmoid"],
+                "weights": [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]],
+                "biases": [[0.35, 0.35], [0.60, 0.60]]},
+    "loss": "mse", "inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]],
+    "learning_rate": 0.5, "update_biases": False,
+}
+
+
+def test_trace_reproduces_the_classic_example(client):
+    response = client.post("/api/v1/trace", json=CLASSIC)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["loss"] == pytest.approx(0.298371109, abs=1e-9)
+    assert body["forward"][1]["a"][0] == pytest.approx([0.75136507, 0.772928465], abs=1e-8)
+    assert body["backward"][1]["dL_dW"][0][0] == pytest.approx(0.082167041, abs=1e-9)
+    assert body["network"]["weights"][1][0][0] == pytest.approx(0.35891648, abs=1e-8)
+    assert body["network"]["weights"][0][0][0] == pytest.approx(0.149780716, abs=1e-9)
+    assert body["network"]["biases"] == CLASSIC["network"]["biases"]
+    assert body["diverged"] is False and body["loss_after"] < body["loss"]
+    assert set(body["backward"][0]) == {"dL_da", "da_dz", "dL_dz", "dL_dW", "dL_db"}
+    assert body["per_example"] is None and body["gradient_check"] is None
+
+
+def test_trace_output_network_continues_the_next_step(client):
+    first = client.post("/api/v1/trace", json=CLASSIC).json()
+    second = client.post("/api/v1/trace", json={**CLASSIC, "network": first["network"]}).json()
+    assert second["loss"] == pytest.approx(first["loss_after"], rel=1e-12)
+
+
+def test_per_example_and_gradient_check(client):
+    request = {**CLASSIC, "inputs": [[0.05, 0.10], [0.5, -0.3], [1.0, 1.0]],
+               "targets": [[0.01, 0.99], [0.5, 0.5], [1.0, 0.0]],
+               "per_example": True, "gradient_check": True}
+    body = client.post("/api/v1/trace", json=request).json()
+    per = body["per_example"][0]["dL_dW"]
+    assert len(per) == 3
+    mean = sum(example[1][0] for example in per) / 3
+    assert mean == pytest.approx(body["backward"][0]["dL_dW"][1][0], rel=1e-12)
+    assert body["gradient_check"]["max_relative_error"] < 1e-6
+    assert body["gradient_check"]["dL_db"][1] == pytest.approx(body["backward"][1]["dL_db"],
+                                                               rel=1e-6)
+
+
+def test_softmax_layer_has_null_da_dz(client):
+    body = client.post("/api/v1/trace", json={
+        "network": {"layers": [2, 3], "activations": ["softmax"], "init": {"seed": 1}},
+        "loss": "cross_entropy", "inputs": [[1, 2]], "targets": [[0, 1, 0]]}).json()
+    assert body["backward"][0]["da_dz"] is None
+    a = body["forward"][0]["a"][0]
+    assert body["backward"][0]["dL_dz"][0] == pytest.approx([a[0], a[1] - 1, a[2]])
+
+
+def test_init_is_reproducible_from_the_seed(client):
+    request = {"network": {"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"],
+                           "init": {"scheme": "he", "seed": 12}},
+               "loss": "bce", "inputs": [[0.5, -1]], "targets": [[1]]}
+    first = client.post("/api/v1/trace", json=request).json()
+    assert first == client.post("/api/v1/trace", json=request).json()
+    other = client.post("/api/v1/trace", json={
+        **request, "network": {**request["network"], "init": {"scheme": "he", "seed": 13}}})
+    assert other.json()["loss"] != first["loss"]
+
+
+def test_exploding_network_answers_200_diverged_with_nulls(client):
+    response = client.post("/api/v1/trace", json={
+        "network": {"layers": [1, 1, 1], "activations": ["linear", "linear"],
+                    "weights": [[[1e200]], [[1e200]]]},
+        "loss": "mse", "inputs": [[1e10]], "targets": [[0]], "learning_rate": 1})
+    assert response.status_code == 200
+    assert "NaN" not in response.text and "Infinity" not in response.text
+    body = response.json()
+    assert body["diverged"] is True and body["loss"] is None
+
+
+def test_loss_slice_shows_the_slope(client):
+    request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets", "learning_rate")}
+    body = client.post("/api/v1/loss-slice", json={
+        **request, "parameter": {"kind": "weight", "layer": 1, "row": 0, "col": 0},
+        "points": 21}).json()
+    assert len(body["values"]) == len(body["losses"]) == 21
+    assert body["current"] == {"value": 0.4, "loss": pytest.approx(0.298371109, abs=1e-9)}
+    assert body["slope"] == pytest.approx(0.082167041, abs=1e-9)
+    assert body["updated"]["value"] == pytest.approx(0.35891648, abs=1e-8)
+    assert body["updated"]["loss"] < body["current"]["loss"]
+    assert body["values"][0] == pytest.approx(-0.6) and body["values"][-1] == pytest.approx(1.4)
+    # The current value lies in the middle of the default range.
+    assert body["losses"][10] == pytest.approx(body["current"]["loss"])
+
+
+def test_loss_slice_of_a_bias_over_a_given_range(client):
+    request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets")}
+    body = client.post("/api/v1/loss-slice", json={
+        **request, "parameter": {"kind": "bias", "layer": 0, "row": 1}, "range": [-2, 2],
+        "points": 5}).json()
+    assert body["values"] == [-2, -1, 0, 1, 2]
+    assert all(math.isfinite(v) for v in body["losses"])

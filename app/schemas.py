@@ -21,6 +21,9 @@ MAX_EXAMPLES = 4096
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_LEARNING_RATE = 100.0
 MAX_GRADIENT_CHECK_PARAMETERS = 1000
+# examples x neurons past the input layer: bounds the work and the answer (about 100 bytes a
+# value across z, a and the three backward arrays, so at most about 13 MB of JSON).
+MAX_TRACE_VALUES = 131_072
 MAX_SLICE_POINTS = 201
 
 ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
@@ -115,8 +118,9 @@ class Problem(Strict):
         "mse: mean over all elements of (a − t)²; bce: mean over all elements of "
         "−(t·log a + (1−t)·log(1−a)), sigmoid output; cross_entropy: mean over examples of "
         "−Σ t·log softmax(z), softmax output, rows of t summing to 1 (PyTorch's definitions)."))
-    inputs: Matrix = Field(min_length=1, max_length=MAX_EXAMPLES,
-                           description=f"One row per example, 1 to {MAX_EXAMPLES} examples.")
+    inputs: Matrix = Field(min_length=1, max_length=MAX_EXAMPLES, description=(
+        f"One row per example, 1 to {MAX_EXAMPLES} examples, and examples × neurons past the "
+        f"input layer up to {MAX_TRACE_VALUES}."))
     targets: Matrix = Field(min_length=1, max_length=MAX_EXAMPLES,
                             description="One row per example, as many values as outputs.")
 
@@ -125,6 +129,11 @@ class Problem(Strict):
         layers = self.network.layers
         check_matrix("inputs", self.inputs, len(self.inputs), layers[0])
         check_matrix("targets", self.targets, len(self.inputs), layers[-1])
+        values = len(self.inputs) * sum(layers[1:])
+        if values > MAX_TRACE_VALUES:
+            raise rule_broken("inputs", "too_many_values",
+                              f"examples × neurons past the input layer is {values}; the limit "
+                              f"is {MAX_TRACE_VALUES}: use fewer examples or a smaller network")
         output = self.network.activations[-1]
         needed = REQUIRED_OUTPUT.get(self.loss)
         if needed and output != needed:
@@ -143,13 +152,19 @@ class Problem(Strict):
 class TraceRequest(Problem):
     learning_rate: float = Field(0.5, ge=0, le=MAX_LEARNING_RATE)
     update_biases: bool = Field(True, description="False reproduces tutorials that freeze biases.")
-    per_example: bool = Field(False, description="Add each example's own dL_dW and dL_db.")
+    per_example: bool = Field(False, description=(
+        f"Add each example's own dL_dW and dL_db; examples × weights up to {MAX_TRACE_VALUES}."))
     gradient_check: bool = Field(False, description=(
         f"Add central-finite-difference gradients; networks of up to "
         f"{MAX_GRADIENT_CHECK_PARAMETERS} parameters."))
 
     @model_validator(mode="after")
-    def check_gradient_check_size(self) -> "TraceRequest":
+    def check_optional_sizes(self) -> "TraceRequest":
+        weights = self.network.n_parameters - sum(self.network.layers[1:])
+        if self.per_example and len(self.inputs) * weights > MAX_TRACE_VALUES:
+            raise rule_broken("per_example", "too_many_values",
+                              f"examples × weights is {len(self.inputs) * weights}; per-example "
+                              f"gradients are limited to {MAX_TRACE_VALUES} values")
         if self.gradient_check and self.network.n_parameters > MAX_GRADIENT_CHECK_PARAMETERS:
             raise rule_broken("gradient_check", "too_many_parameters",
                               f"the gradient check needs {2 * self.network.n_parameters} extra "

@@ -4,10 +4,12 @@ Also the two views of a single parameter that make a derivative visible: the cen
 difference (the gradient check) and the loss along that parameter with all else held still.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from app.nn.losses import LOSSES
 from app.nn.network import (
     LayerBackward,
     LayerForward,
@@ -46,8 +48,9 @@ class Trace:
 
     @property
     def diverged(self) -> bool:
-        values = [self.loss, self.loss_after] + self.network.weights + self.network.biases
-        return not all(np.all(np.isfinite(v)) for v in values)
+        parameters = np.concatenate([p.ravel() for p in self.network.weights + self.network.biases])
+        return not (math.isfinite(self.loss) and math.isfinite(self.loss_after)
+                    and np.isfinite(parameters).all())
 
 
 def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learning_rate: float,
@@ -56,9 +59,9 @@ def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learnin
     """Forward, loss, backward and update, keeping everything in between."""
     cache = forward(net, x)
     grads = backward(net, x, t, loss, cache)
-    with np.errstate(over="ignore", invalid="ignore"):
-        loss_before = batch_loss(net, x, t, loss)
     new = update(net, grads, learning_rate, update_biases)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss_before = LOSSES[loss].value(cache[-1].z, cache[-1].a, t)
     return Trace(
         loss=loss_before,
         forward=cache,

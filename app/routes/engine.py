@@ -4,6 +4,7 @@ from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Body
+from fastapi.concurrency import run_in_threadpool
 
 from app.nn.network import Network, backward, batch_loss, forward, init_network
 from app.nn.trace import Trace, loss_slice, training_step
@@ -17,6 +18,8 @@ from app.schemas import (
     TraceRequest,
     TraceResponse,
 )
+
+INLINE_VALUES = 2048
 
 router = APIRouter(prefix="/api/v1", tags=["engine"],
                    responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
@@ -71,13 +74,21 @@ def trace_json(trace: Trace) -> dict:
 
 
 @router.post("/trace", response_model=TraceResponse)
-def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)]) -> JSONBytes:
+async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)]
+                ) -> JSONBytes:
     """Run one training step (forward, loss, backward, update) and return every intermediate."""
-    result = training_step(
-        to_network(request.network), np.asarray(request.inputs, dtype=float),
-        np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
-        request.update_biases, request.per_example, request.gradient_check)
-    return JSONBytes(trace_json(result))
+    def step() -> JSONBytes:
+        return JSONBytes(trace_json(training_step(
+            to_network(request.network), np.asarray(request.inputs, dtype=float),
+            np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
+            request.update_biases, request.per_example, request.gradient_check)))
+
+    # A classroom-sized step takes a fraction of a millisecond: a thread hop would cost more
+    # than the work. Larger ones go to a worker thread so other clients are not held up.
+    values = len(request.inputs) * sum(request.network.layers[1:])
+    if values <= INLINE_VALUES and not request.gradient_check:
+        return step()
+    return await run_in_threadpool(step)
 
 
 @router.post("/loss-slice", response_model=LossSliceResponse)

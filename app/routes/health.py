@@ -8,6 +8,6 @@ router = APIRouter(prefix="/api/v1", tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-def health() -> dict:
+async def health() -> dict:
     """Answers {"status": "ok"} while the server is up."""
     return {"status": "ok"}

@@ -99,3 +99,26 @@ def test_loss_slice_of_a_bias_over_a_given_range(client):
         "points": 5}).json()
     assert body["values"] == [-2, -1, 0, 1, 2]
     assert all(math.isfinite(v) for v in body["losses"])
+
+
+def test_a_large_step_runs_off_the_event_loop_with_the_same_numbers(client):
+    """Above the inline size the step runs in a worker thread; the answer must not change."""
+    rows = [[i / 1000, -i / 2000] for i in range(1200)]
+    request = {"network": {"layers": [2, 3, 1], "activations": ["tanh", "linear"],
+                           "init": {"seed": 4}},
+               "loss": "mse", "inputs": rows, "targets": [[r[0]] for r in rows]}
+    big = client.post("/api/v1/trace", json=request).json()
+    small = client.post("/api/v1/trace", json={**request, "inputs": rows[:1],
+                                               "targets": [[rows[0][0]]]}).json()
+    assert len(big["forward"][0]["a"]) == 1200
+    assert big["forward"][0]["a"][0] == small["forward"][0]["a"][0]
+
+
+def test_openapi_examples_are_valid_requests(client):
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/v1/trace", "/api/v1/loss-slice"):
+        examples = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+            "examples"]
+        for name, example in examples.items():
+            response = client.post(path, json=example["value"])
+            assert response.status_code == 200, (path, name, response.text)

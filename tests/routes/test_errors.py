@@ -150,3 +150,22 @@ def test_loss_slice_range_must_be_ordered(client):
     response = client.post("/api/v1/loss-slice", json={
         **request, "parameter": {"kind": "bias", "layer": 0, "row": 0}, "range": [1, 1]})
     assert response.json()["detail"][0]["field"] == "range"
+
+
+def test_trace_size_is_bounded(client):
+    n = 4096
+    request = {"network": {"layers": [2, 64, 1], "activations": ["relu", "linear"],
+                           "init": {"seed": 0}},
+               "loss": "mse", "inputs": [[0, 0]] * n, "targets": [[0]] * n}
+    detail = client.post("/api/v1/trace", json=request).json()["detail"]
+    assert detail[0]["field"] == "inputs" and detail[0]["type"] == "too_many_values"
+
+
+def test_per_example_size_is_bounded(client):
+    n = 1024
+    request = {"network": {"layers": [8, 16, 1], "activations": ["relu", "linear"],
+                           "init": {"seed": 0}},
+               "loss": "mse", "inputs": [[0] * 8] * n, "targets": [[0]] * n}
+    assert client.post("/api/v1/trace", json=request).status_code == 200
+    detail = client.post("/api/v1/trace", json={**request, "per_example": True}).json()["detail"]
+    assert detail[0]["field"] == "per_example" and detail[0]["type"] == "too_many_values"

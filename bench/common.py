@@ -1,0 +1,57 @@
+"""Shared by the benchmarks: start our server on loopback, pinned to one core, and stop it."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(core: int | None = 0) -> Iterator[str]:
+    """One uvicorn worker on 127.0.0.1, on `core` where taskset exists; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
+    if core is not None and shutil_which("taskset"):
+        command = ["taskset", "-c", str(core)] + command
+    process = subprocess.Popen(command, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/v1/health", timeout=1).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def shutil_which(name: str) -> str | None:
+    import shutil
+    return shutil.which(name)
+
+
+def other_core(core: int = 0) -> list[str]:
+    """A prefix that runs a command off the server's core, when there is another one."""
+    if shutil_which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", str(1 if core == 0 else 0)]
+    return []

@@ -1,0 +1,383 @@
+/**
+ * One training step cut into the small steps a teacher would write on the board, and what each
+ * one says. Pure: no DOM. `buildSteps` lists the steps for a network; `describe` gives a step's
+ * title, sentence, formula (a math.js tree) and what it touches in the diagram; `revealed`
+ * tells which values are known by a given step, so the diagram shows nothing early.
+ */
+
+import { fmt, fmtTerm } from './format.js';
+import { equation, equations, frac, join, mi, mn, mo, mtext, paren, partial, row, sumLines, table, tagged } from './math.js';
+
+export const PHASES = ['inputs', 'forward', 'loss', 'backward', 'update'];
+export const PHASE_LABELS = { inputs: 'Inputs', forward: 'Forward', loss: 'Loss', backward: 'Backward', update: 'Update' };
+
+/** Neuron names per layer: x1.. for inputs, h1.. (h1,1.. with several hidden layers), o1... */
+export function neuronNames(layers) {
+  const hidden = layers.length - 2;
+  return layers.map((n, i) => Array.from({ length: n }, (_, j) => {
+    if (i === 0) return { base: 'x', sub: `${j + 1}` };
+    if (i === layers.length - 1) return { base: 'o', sub: `${j + 1}` };
+    return { base: 'h', sub: hidden > 1 ? `${i},${j + 1}` : `${j + 1}` };
+  }));
+}
+
+export const nameText = (name) => `${name.base}${name.sub}`;
+
+/** Weights numbered w1, w2, ... layer by layer, row by row: the classic tutorial's numbering. */
+export function weightNumber(layers, l, j, k) {
+  let n = 0;
+  for (let i = 0; i < l; i += 1) n += layers[i] * layers[i + 1];
+  return n + j * layers[l] + k + 1;
+}
+
+/** Every parameter, in the order the inspector cycles through them. */
+export function parameters(layers) {
+  const list = [];
+  for (let l = 0; l < layers.length - 1; l += 1) {
+    for (let j = 0; j < layers[l + 1]; j += 1) {
+      for (let k = 0; k < layers[l]; k += 1) list.push({ kind: 'weight', layer: l, row: j, col: k });
+      list.push({ kind: 'bias', layer: l, row: j });
+    }
+  }
+  return list;
+}
+
+/** The small steps of one training step, in order. */
+export function buildSteps(layers) {
+  const L = layers.length - 1;
+  const steps = [{ phase: 'inputs', kind: 'inputs' }];
+  for (let l = 0; l < L; l += 1) {
+    for (let j = 0; j < layers[l + 1]; j += 1) {
+      steps.push({ phase: 'forward', kind: 'z', layer: l, neuron: j });
+      steps.push({ phase: 'forward', kind: 'a', layer: l, neuron: j });
+    }
+  }
+  for (let j = 0; j < layers[L]; j += 1) steps.push({ phase: 'loss', kind: 'lossTerm', layer: L - 1, neuron: j });
+  steps.push({ phase: 'loss', kind: 'lossTotal' });
+  for (let l = L - 1; l >= 0; l -= 1) {
+    for (let j = 0; j < layers[l + 1]; j += 1) {
+      steps.push({ phase: 'backward', kind: 'dLda', layer: l, neuron: j });
+      steps.push({ phase: 'backward', kind: 'delta', layer: l, neuron: j });
+      for (let k = 0; k < layers[l]; k += 1) steps.push({ phase: 'backward', kind: 'dLdw', layer: l, neuron: j, from: k });
+      steps.push({ phase: 'backward', kind: 'dLdb', layer: l, neuron: j });
+    }
+  }
+  for (let l = L - 1; l >= 0; l -= 1) steps.push({ phase: 'update', kind: 'update', layer: l });
+  steps.push({ phase: 'update', kind: 'lossAfter' });
+  return steps;
+}
+
+/** The index of the first step of the next (dir = 1) or previous (dir = -1) phase. */
+export function phaseJump(steps, index, dir) {
+  const phaseOf = (i) => PHASES.indexOf(steps[i].phase);
+  if (dir > 0) {
+    for (let i = index + 1; i < steps.length; i += 1) if (phaseOf(i) > phaseOf(index)) return i;
+    return steps.length - 1;
+  }
+  const start = (i) => { let s = i; while (s > 0 && phaseOf(s - 1) === phaseOf(i)) s -= 1; return s; };
+  const here = start(index);
+  return here < index ? here : start(Math.max(0, here - 1));
+}
+
+/**
+ * What is known once step `index` is done: a[layer][j] and z (layer counts weight layers),
+ * delta[layer][j], dLda, grad keys "l,j,k" and "l,j,b", updated[layer], lossTerms, loss.
+ */
+export function revealed(steps, index) {
+  const known = { inputs: false, z: new Set(), a: new Set(), lossTerm: new Set(), loss: false,
+    dLda: new Set(), delta: new Set(), grad: new Set(), updated: new Set(), lossAfter: false };
+  for (let i = 0; i <= index && i < steps.length; i += 1) {
+    const s = steps[i];
+    const key = `${s.layer},${s.neuron}`;
+    switch (s.kind) {
+      case 'inputs': known.inputs = true; break;
+      case 'z': known.z.add(key); break;
+      case 'a': known.a.add(key); break;
+      case 'lossTerm': known.lossTerm.add(s.neuron); break;
+      case 'lossTotal': known.loss = true; break;
+      case 'dLda': known.dLda.add(key); break;
+      case 'delta': known.delta.add(key); break;
+      case 'dLdw': known.grad.add(`${key},${s.from}`); break;
+      case 'dLdb': known.grad.add(`${key},b`); break;
+      case 'update': known.updated.add(s.layer); break;
+      case 'lossAfter': known.lossAfter = true; break;
+      default: break;
+    }
+  }
+  return known;
+}
+
+const DERIVATIVE_TEXT = {
+  sigmoid: 'σ′(z) = a(1 − a)', tanh: 'tanh′(z) = 1 − a²', relu: '1 if z > 0, else 0',
+  leaky_relu: '1 if z > 0, else 0.01', linear: '1',
+};
+
+/**
+ * Values of one example, scaled to its own loss L_i where the API gives rows of the batch
+ * loss's gradient (which carry a 1/N), so a single example's numbers read as a textbook's.
+ */
+export function exampleValues(trace, setup, example) {
+  const n = setup.inputs.length;
+  const row = (m) => (m ? m[example] : null);
+  return {
+    n,
+    x: setup.inputs[example],
+    t: setup.targets[example],
+    z: trace.forward.map((f) => row(f.z)),
+    a: trace.forward.map((f) => row(f.a)),
+    dLda: trace.backward.map((b) => row(b.dL_da).map((v) => (v === null ? null : v * n))),
+    dadz: trace.backward.map((b) => (b.da_dz ? row(b.da_dz) : null)),
+    delta: trace.backward.map((b) => row(b.dL_dz).map((v) => (v === null ? null : v * n))),
+  };
+}
+
+/** This example's own loss terms and its loss L_i, as the loss defines them. */
+export function lossTerms(loss, a, t) {
+  const terms = a.map((ak, k) => {
+    if (loss === 'mse') return (ak - t[k]) ** 2;
+    if (loss === 'bce') return -(t[k] * Math.max(Math.log(ak), -100) + (1 - t[k]) * Math.max(Math.log(1 - ak), -100));
+    return t[k] === 0 ? 0 : -t[k] * Math.log(ak);
+  });
+  const sum = terms.reduce((s, v) => s + v, 0);
+  return { terms, total: loss === 'cross_entropy' ? sum : sum / terms.length };
+}
+
+/**
+ * A step described: {title, text, math, touch}. `touch` lists what the diagram highlights:
+ * neurons as [layerIndex, j] (layerIndex 0 = inputs), edges as [l, j, k], biases as [l, j],
+ * and the flow direction.
+ */
+export function describe(step, ctx) {
+  const { setup, trace, names, decimals, network } = ctx;
+  const ex = exampleValues(trace, setup, ctx.example);
+  const f = (v) => fmt(v, decimals);
+  const ft = (v) => fmtTerm(v, decimals);
+  const layers = network.layers;
+  const L = layers.length - 1;
+  const nm = (layerIndex, j) => names[layerIndex][j];
+  const sym = (base, layerIndex, j) => mi(base, nm(layerIndex, j).base + nm(layerIndex, j).sub);
+  const wName = (l, j, k) => mi('w', `${weightNumber(layers, l, j, k)}`);
+  const bName = (l, j) => mi('b', nm(l + 1, j).base + nm(l + 1, j).sub);
+  const batchNote = ex.n > 1 ? ` (example ${ctx.example + 1} of ${ex.n})` : '';
+  const aPrev = (l) => (l === 0 ? ex.x : ex.a[l - 1]);
+  const act = (l) => network.activations[l];
+  const fused = (l) => l === L - 1 && ((setup.loss === 'bce' && act(l) === 'sigmoid') || (setup.loss === 'cross_entropy' && act(l) === 'softmax'));
+  const incoming = (l, j) => Array.from({ length: layers[l] }, (_, k) => [l, j, k]);
+  const label = (name) => nameText(name);
+  const inputSym = (l, k) => (l === 0 ? mi('x', `${k + 1}`) : sym('a', l, k));
+
+  switch (step.kind) {
+    case 'inputs': {
+      const terms = ex.x.map((v, k) => row(mi('x', `${k + 1}`), mo('='), mn(f(v))));
+      return {
+        title: `The inputs enter${batchNote}`,
+        text: `Each input neuron holds one feature of the example. Targets: ${ex.t.map(f).join(', ')}.`,
+        math: join(terms, ','),
+        touch: { flow: 'forward', neurons: ex.x.map((_, k) => [0, k]) },
+      };
+    }
+    case 'z': {
+      const l = step.layer; const j = step.neuron;
+      const w = network.weights[l][j];
+      const symbolic = [...w.map((_, k) => row(wName(l, j, k), mo('·'), inputSym(l, k))), bName(l, j)];
+      const numeric = [...w.map((wk, k) => row(mn(ft(wk)), mo('·'), mn(ft(aPrev(l)[k])))), mn(ft(network.biases[l][j]))];
+      return {
+        title: `Forward: the weighted sum into ${label(nm(l + 1, j))}`,
+        text: `Each input to ${label(nm(l + 1, j))} is multiplied by the weight on its edge; the bias is added.`,
+        math: equation(sym('z', l + 1, j), sumLines(symbolic, 3), sumLines(numeric, 2), tagged('forward', mn(f(ex.z[l][j])))),
+        touch: { flow: 'forward', neurons: [[l + 1, j]], edges: incoming(l, j), biases: [[l, j]] },
+      };
+    }
+    case 'a': {
+      const l = step.layer; const j = step.neuron;
+      const name = act(l);
+      const fn = { sigmoid: 'σ', tanh: 'tanh', relu: 'relu', leaky_relu: 'leaky_relu', linear: 'linear', softmax: 'softmax' }[name];
+      const arg = name === 'softmax' ? sym('z', l + 1, j) : mn(f(ex.z[l][j]));
+      return {
+        title: `Forward: ${label(nm(l + 1, j))} fires`,
+        text: name === 'softmax'
+          ? `Softmax turns the output layer's weighted sums into probabilities that add up to 1: e^z of this neuron over the sum of e^z of all outputs.`
+          : `The activation ${name} squashes the weighted sum into the neuron's output.`,
+        math: equation(sym('a', l + 1, j), row(mi(fn), paren(name === 'softmax' ? mtext('z of all outputs') : sym('z', l + 1, j))), row(mi(fn), paren(name === 'softmax' ? mtext(ex.z[l].map(f).join(', ')) : arg)), tagged('forward', mn(f(ex.a[l][j])))),
+        touch: { flow: 'forward', neurons: [[l + 1, j]] },
+      };
+    }
+    case 'lossTerm': {
+      const j = step.neuron;
+      const a = ex.a[L - 1][j]; const t = ex.t[j];
+      const { terms } = lossTerms(setup.loss, ex.a[L - 1], ex.t);
+      const out = sym('a', L, j); const tt = mi('t', `${j + 1}`);
+      let formula; let text;
+      if (setup.loss === 'mse') {
+        formula = equation(row(paren(out, mo('−'), tt), mo('²')), row(paren(mn(f(a)), mo('−'), mn(ft(t))), mo('²')), tagged('loss', mn(f(terms[j]))));
+        text = `The gap between prediction and target, squared: the further ${label(nm(L, j))} is from its target, the larger the loss.`;
+      } else if (setup.loss === 'bce') {
+        formula = equation(row(mo('−'), paren(tt, mi('log'), out, mo('+'), paren(mn('1'), mo('−'), tt), mi('log'), paren(mn('1'), mo('−'), out))),
+          row(mo('−'), paren(mn(f(t)), mi('log'), mn(f(a)), mo('+'), mn(f(1 - t)), mi('log'), mn(f(1 - a)))), tagged('loss', mn(f(terms[j]))));
+        text = `Binary cross-entropy: small when ${label(nm(L, j))} is close to its target ${f(t)}, large when it confidently disagrees.`;
+      } else {
+        formula = equation(row(mo('−'), tt, mi('log'), out), row(mo('−'), mn(f(t)), mo('·'), mi('log'), mn(f(a))), tagged('loss', mn(f(terms[j]))));
+        text = `Cross-entropy: only the target class counts: minus the log of the probability given to it.`;
+      }
+      return { title: `Loss: ${label(nm(L, j))} against its target${batchNote}`, text, math: formula,
+        touch: { flow: 'forward', neurons: [[L, j]], targets: [j] } };
+    }
+    case 'lossTotal': {
+      const { terms, total } = lossTerms(setup.loss, ex.a[L - 1], ex.t);
+      const op = setup.loss === 'cross_entropy' ? 'sum' : 'mean';
+      const parts = [equation(mi('L', ex.n > 1 ? `${ctx.example + 1}` : null), row(mi(op), paren(join(terms.map((v) => mn(f(v))), ','))), tagged('loss', mn(f(total))))];
+      if (ex.n > 1) parts.push(equation(mi('L'), mtext(`mean over ${ex.n} examples`), tagged('loss', mn(f(trace.loss)))));
+      return {
+        title: 'Loss: the total',
+        text: ex.n > 1 ? `This example's loss is the ${op} of its terms; the batch loss the update follows is the mean over all ${ex.n} examples.`
+          : `The loss is the ${op} of the output terms: one number that says how wrong the network is.`,
+        math: equations(...parts),
+        touch: { flow: 'forward', neurons: layers[L] ? Array.from({ length: layers[L] }, (_, j) => [L, j]) : [], targets: ex.t.map((_, j) => j) },
+      };
+    }
+    case 'dLda': return describeDLda(step, ctx, ex, { f, ft, sym, wName, label, nm, L, layers });
+    case 'delta': {
+      const l = step.layer; const j = step.neuron;
+      const d = ex.delta[l][j];
+      const who = label(nm(l + 1, j));
+      if (fused(l)) {
+        const a = ex.a[l][j]; const t = ex.t[j];
+        const scale = setup.loss === 'bce' ? layers[L] : 1;
+        const num = row(mn(f(a)), mo('−'), mn(ft(t)));
+        return {
+          title: `Backward: the error at ${who}`,
+          text: setup.loss === 'bce'
+            ? 'With a sigmoid output and binary cross-entropy, the a(1 − a) factors cancel: the error is just prediction minus target.'
+            : 'With a softmax output and cross-entropy, the whole Jacobian collapses: the error is just prediction minus target.',
+          math: equation(mi('δ', who), partial(mi('L'), sym('z', l + 1, j)),
+            scale > 1 ? frac(row(sym('a', l + 1, j), mo('−'), mi('t', `${j + 1}`)), mn(`${scale}`)) : row(sym('a', l + 1, j), mo('−'), mi('t', `${j + 1}`)),
+            scale > 1 ? frac(num, mn(`${scale}`)) : num, tagged('backward', mn(f(d)))),
+          touch: { flow: 'backward', neurons: [[l + 1, j]] },
+        };
+      }
+      if (act(l) === 'softmax') {
+        const g = ex.dLda[l]; const a = ex.a[l];
+        const s = g.reduce((acc, gk, k) => acc + gk * a[k], 0);
+        return {
+          title: `Backward: the error at ${who}`,
+          text: 'Softmax couples its outputs, so da/dz is a matrix: δ = a · (dL/da − Σₖ dL/daₖ aₖ).',
+          math: equation(mi('δ', who), row(sym('a', l + 1, j), paren(partial(mi('L'), sym('a', l + 1, j)), mo('−'), mtext('Σ ∂L/∂a·a'))), row(mn(f(a[j])), paren(mn(f(g[j])), mo('−'), mn(ft(s)))), tagged('backward', mn(f(d)))),
+          touch: { flow: 'backward', neurons: [[l + 1, j]] },
+        };
+      }
+      return {
+        title: `Backward: the error at ${who}`,
+        text: `The error (delta) is how much the loss changes with this neuron's weighted sum: dL/da times the slope of the activation, ${DERIVATIVE_TEXT[act(l)]}.`,
+        math: equation(mi('δ', who), row(partial(mi('L'), sym('a', l + 1, j)), mo('·'), partial(sym('a', l + 1, j), sym('z', l + 1, j))), row(mn(f(ex.dLda[l][j])), mo('·'), mn(ft(ex.dadz[l][j]))), tagged('backward', mn(f(d)))),
+        touch: { flow: 'backward', neurons: [[l + 1, j]] },
+      };
+    }
+    case 'dLdw': return describeWeight(step, ctx, ex, { f, ft, sym, wName, label, nm, layers, fused, act, aPrev, batchNote });
+    case 'dLdb': {
+      const l = step.layer; const j = step.neuron;
+      const g = trace.backward[l].dL_db[j];
+      const parts = [equation(partial(mi('L'), bName(l, j)), row(mi('δ', label(nm(l + 1, j))), mo('·'), partial(sym('z', l + 1, j), bName(l, j))), row(mn(f(ex.delta[l][j])), mo('·'), mn('1')), tagged('backward', mn(f(ex.delta[l][j]))))];
+      if (ex.n > 1) parts.push(equation(mtext('batch mean'), tagged('backward', mn(f(g)))));
+      return {
+        title: `Backward: the gradient of the bias ${label({ base: 'b', sub: nm(l + 1, j).base + nm(l + 1, j).sub })}`,
+        text: 'A bias is added straight into z, so dz/db = 1 and its gradient is the neuron\'s error itself.',
+        math: equations(...parts),
+        touch: { flow: 'backward', neurons: [[l + 1, j]], biases: [[l, j]] },
+      };
+    }
+    case 'update': {
+      const l = step.layer;
+      const lr = setup.learning_rate;
+      const rows = [];
+      network.weights[l].forEach((w, j) => w.forEach((wk, k) => {
+        const g = trace.backward[l].dL_dW[j][k];
+        rows.push([row(wName(l, j, k)), row(mo('←'), mn(f(wk)), mo('−'), mn(`${lr}`), mo('·'), mn(ft(g)), mo('='), tagged('update', mn(f(ctx.next.weights[l][j][k]))))]);
+      }));
+      network.biases[l].forEach((b, j) => {
+        const g = trace.backward[l].dL_db[j];
+        rows.push([row(bName(l, j)), setup.update_biases
+          ? row(mo('←'), mn(f(b)), mo('−'), mn(`${lr}`), mo('·'), mn(ft(g)), mo('='), tagged('update', mn(f(ctx.next.biases[l][j]))))
+          : row(mo('='), mn(f(b)), mtext(' (biases frozen)'))]);
+      });
+      return {
+        title: `Update: layer ${l + 1} of ${L}`,
+        text: `Each parameter steps against its gradient, scaled by the learning rate η = ${lr}: w ← w − η · ∂L/∂w.`,
+        math: table(rows),
+        touch: { flow: 'update', edges: network.weights[l].flatMap((w, j) => w.map((_, k) => [l, j, k])), biases: network.biases[l].map((_, j) => [l, j]) },
+      };
+    }
+    case 'lossAfter': {
+      const change = trace.loss_after - trace.loss;
+      return {
+        title: 'After the update',
+        text: change < 0 ? 'The same examples, run through the updated network: the loss went down. Next: another training step from the new weights.'
+          : 'The loss went up: the learning rate may be too large, stepping past the minimum.',
+        math: table([[row(mtext('loss before'), mo(':'), mn(f(trace.loss)))], [row(mtext('loss after'), mo(':'), tagged('update', mn(f(trace.loss_after))))], [row(mtext('change'), mo(':'), mn(f(change)))]]),
+        touch: { flow: 'update', neurons: Array.from({ length: layers[L] }, (_, j) => [L, j]) },
+      };
+    }
+    default: throw new Error(`unknown step ${step.kind}`);
+  }
+}
+
+function describeDLda(step, ctx, ex, h) {
+  const { setup, network } = ctx;
+  const l = step.layer; const j = step.neuron;
+  const { f, ft, sym, wName, label, nm, L, layers } = h;
+  const value = ex.dLda[l][j];
+  const who = label(nm(l + 1, j));
+  if (l === L - 1) {
+    const a = ex.a[l][j]; const t = ex.t[j];
+    const K = layers[L];
+    const tt = mi('t', `${j + 1}`);
+    let formula;
+    if (setup.loss === 'mse') {
+      formula = [frac(row(mn('2'), paren(sym('a', L, j), mo('−'), tt)), mn(`${K}`)), frac(row(mn('2'), paren(mn(f(a)), mo('−'), mn(ft(t)))), mn(`${K}`))];
+    } else if (setup.loss === 'bce') {
+      formula = [frac(row(sym('a', L, j), mo('−'), tt), row(mn(`${K}`), sym('a', L, j), paren(mn('1'), mo('−'), sym('a', L, j)))),
+        frac(row(mn(f(a)), mo('−'), mn(ft(t))), row(mn(`${K}`), mo('·'), mn(f(a)), mo('·'), paren(mn('1'), mo('−'), mn(f(a)))))];
+    } else {
+      formula = [row(mo('−'), frac(tt, sym('a', L, j))), row(mo('−'), frac(mn(f(t)), mn(f(a))))];
+    }
+    return {
+      title: `Backward: how the loss reacts to ${who}`,
+      text: 'Start at the loss: its derivative with respect to each output says which way, and how hard, that output should move.',
+      math: equation(partial(mi('L'), sym('a', L, j)), ...formula, tagged('backward', mn(f(value)))),
+      touch: { flow: 'backward', neurons: [[L, j]], targets: [j] },
+    };
+  }
+  const next = network.weights[l + 1];
+  const symbolic = next.map((w, i) => row(mi('δ', label(nm(l + 2, i))), mo('·'), wName(l + 1, i, j)));
+  const numeric = next.map((w, i) => row(mn(f(ex.delta[l + 1][i])), mo('·'), mn(ft(w[j]))));
+  return {
+    title: `Backward: the error flows back to ${who}`,
+    text: `${who} fed every neuron of the next layer, so its effect on the loss is the sum of their errors, each times the weight that carried it.`,
+    math: equation(partial(mi('L'), sym('a', l + 1, j)), sumLines(symbolic, 3), sumLines(numeric, 2), tagged('backward', mn(f(value)))),
+    touch: { flow: 'backward', neurons: [[l + 1, j], ...next.map((_, i) => [l + 2, i])], edges: next.map((_, i) => [l + 1, i, j]) },
+  };
+}
+
+function describeWeight(step, ctx, ex, h) {
+  const { trace } = ctx;
+  const l = step.layer; const j = step.neuron; const k = step.from;
+  const { f, ft, sym, wName, label, nm, fused, act, aPrev, batchNote } = h;
+  const input = aPrev(l)[k];
+  const own = ex.delta[l][j] * input;
+  const target = label(nm(l + 1, j));
+  const source = label(nm(l, k));
+  const inputSym = l === 0 ? mi('x', `${k + 1}`) : sym('a', l, k);
+  const dzdw = partial(sym('z', l + 1, j), wName(l, j, k));
+  const lhs = partial(mi('L'), wName(l, j, k));
+  const chain = fused(l) || act(l) === 'softmax'
+    ? equation(lhs, row(partial(mi('L'), sym('z', l + 1, j)), mo('·'), dzdw), row(mn(f(ex.delta[l][j])), mo('·'), tagged('input', mn(ft(input)))), tagged('backward', mn(f(own))))
+    : equation(lhs, row(partial(mi('L'), sym('a', l + 1, j)), mo('·'), partial(sym('a', l + 1, j), sym('z', l + 1, j)), mo('·'), dzdw),
+      row(mn(f(ex.dLda[l][j])), mo('·'), mn(ft(ex.dadz[l][j])), mo('·'), tagged('input', mn(ft(input)))), tagged('backward', mn(f(own))));
+  const parts = [chain, equation(dzdw, inputSym, tagged('input', mn(f(input))))];
+  if (ex.n > 1) parts.push(equation(mtext('batch mean'), tagged('backward', mn(f(trace.backward[l].dL_dW[j][k])))));
+  return {
+    title: `Backward: the gradient of w${weightNumber(ctx.network.layers, l, j, k)} (${source} → ${target})${batchNote}`,
+    text: `The chain rule: how the loss moves with ${target}'s output, times how that output moves with its weighted sum, times how the sum moves with the weight, which is the input ${source} that fed ${target} through it.`,
+    math: equations(...parts),
+    touch: { flow: 'backward', neurons: [[l + 1, j], [l, k]], edges: [[l, j, k]] },
+  };
+}

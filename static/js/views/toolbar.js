@@ -1,0 +1,43 @@
+/** The toolbar: presets, stepping, speed, decimals, editor, undo, projector mode, help. */
+
+export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+export const DECIMALS = [2, 3, 4, 5, 6, 8];
+
+/**
+ * @param {HTMLElement} root
+ * @param {object} actions callbacks: preset(name), prev(), next(), play(), speed(x),
+ *   decimals(n), edit(), undo(), projector(), help()
+ */
+export function createToolbar(root, actions) {
+  const $ = (sel) => root.querySelector(sel);
+  const presetSelect = $('.preset');
+  const speed = $('.speed');
+  const decimals = $('.decimals');
+  SPEEDS.forEach((s) => speed.add(new Option(`${s}×`, String(s))));
+  DECIMALS.forEach((d) => decimals.add(new Option(`${d} decimals`, String(d))));
+  presetSelect.addEventListener('change', () => { if (presetSelect.value) actions.preset(presetSelect.value); });
+  speed.addEventListener('change', () => actions.speed(Number(speed.value)));
+  decimals.addEventListener('change', () => actions.decimals(Number(decimals.value)));
+  for (const name of ['prev', 'next', 'play', 'edit', 'undo', 'projector', 'help']) {
+    $(`.${name}`).addEventListener('click', () => actions[name]());
+  }
+
+  function setPresets(list) {
+    presetSelect.replaceChildren(new Option('Custom network', ''));
+    list.forEach((p) => presetSelect.add(new Option(p.title, p.name)));
+  }
+
+  /** @param {object} state the page state; canUndo whether there is an edit to undo */
+  function update(state, canUndo) {
+    presetSelect.value = state.preset || '';
+    speed.value = String(state.view.speed);
+    decimals.value = String(state.view.decimals);
+    const play = $('.play');
+    play.textContent = state.view.playing ? '⏸ Pause' : '▶ Play';
+    play.setAttribute('aria-pressed', String(state.view.playing));
+    $('.projector').setAttribute('aria-pressed', String(state.view.projector));
+    $('.undo').disabled = !canUndo;
+  }
+
+  return { update, setPresets };
+}

@@ -1,0 +1,89 @@
+"""Drives the real page in Debian's Chromium through Playwright, against a live server."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+
+if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
+         str(port), "--log-level", "warning"], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/v1/health", timeout=1).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("the test server did not start") from None
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page plus everything that went wrong while it ran."""
+
+    def __init__(self, page, problems):
+        self.page = page
+        self.problems = problems
+
+
+@pytest.fixture
+def watched(browser, base_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: m.type in ("error", "warning")
+            and problems.append(f"console {m.type}: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+    page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", "localhost")
+            and r.url.startswith("http") and problems.append(f"left the machine: {r.url}"))
+    yield Watched(page, problems)
+    context.close()
+    assert problems == []
+
+
+@pytest.fixture
+def page(watched, base_url):
+    """The visualizer, opened at / and ready to step."""
+    watched.page.goto(base_url + "/")
+    watched.page.wait_for_selector("body.ready")
+    return watched.page

@@ -39,6 +39,8 @@ export function createDiagram(svg, { onSelect }) {
     const width = LEFT + (layers.length - 1) * COL_GAP + 300;
     const height = TOP + (maxN - 1) * rowGap + 100;
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    // With many neurons a column has no room for every bias and sum: show them where the step is.
+    svg.classList.toggle('dense', maxN > 5);
     const pos = layers.map((n, i) => Array.from({ length: n }, (_, j) => ({
       x: LEFT + i * COL_GAP, y: TOP + (maxN - 1) * rowGap / 2 + (j - (n - 1) / 2) * rowGap })));
 
@@ -116,9 +118,12 @@ export function createDiagram(svg, { onSelect }) {
     parts.edges.forEach((layer, l) => layer.forEach((row, j) => row.forEach((edge, k) => {
       const updated = known.updated.has(l);
       const w = updated ? next.weights[l][j][k] : network.weights[l][j][k];
-      const width = 2 + 8 * Math.min(1, Math.abs(w) / maxW);
-      edge.line.setAttribute('stroke-width', width.toFixed(2));
-      edge.flow.setAttribute('stroke-width', (width + 3).toFixed(2));
+      const width = (2 + 8 * Math.min(1, Math.abs(w) / maxW)).toFixed(1);
+      if (edge.width !== width) { // attribute writes cost style work even when unchanged
+        edge.width = width;
+        edge.line.setAttribute('stroke-width', width);
+        edge.flow.setAttribute('stroke-width', String(Number(width) + 3));
+      }
       edge.g.classList.toggle('negative', w < 0);
       edge.g.classList.toggle('active', touched(touch.edges, l, j, k));
       edge.g.classList.toggle('updated', updated);

@@ -292,11 +292,16 @@ async function start() {
   state = decode(location.search);
   const list = await api.presets();
   toolbar.setPresets(list);
-  if (!state) {
-    const name = list.some((p) => p.name === params.get('preset')) ? params.get('preset') : 'classic';
+  const name = list.some((p) => p.name === params.get('preset')) ? params.get('preset') : 'classic';
+  if (!state) state = fromPreset(name, (await api.preset(name)).request);
+  try {
+    await refresh();
+  } catch (error) {
+    // A link whose network the API refuses: open the preset instead, and say why.
     state = fromPreset(name, (await api.preset(name)).request);
+    await refresh().catch(() => {});
+    showError(`The link's setup was refused (${error.message}); showing the ${name} preset instead.`);
   }
-  await refresh().catch(() => {});
   document.body.classList.add('ready');
   requestAnimationFrame(frame);
 }

@@ -253,3 +253,18 @@ def test_the_page_runs_under_a_strict_content_security_policy(watched, base_url)
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     watched.page.wait_for_selector("body.ready")
+
+
+def test_a_link_with_a_refused_setup_falls_back_to_the_preset(watched, base_url):
+    import base64
+    import json
+    state = {"setup": {"network": {"layers": [2, 2], "activations": ["softmax"],
+                                   "weights": [[[1, 2], [3]]], "biases": [[0, 0]]},
+                       "loss": "mse", "inputs": [[0, 0]], "targets": [[0, 0]],
+                       "learning_rate": 0.5, "update_biases": True}}
+    token = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
+    watched.page.goto(f"{base_url}/?s={token}")
+    watched.page.wait_for_selector("body.ready")
+    expect(watched.page.locator("#error")).to_contain_text("network.weights.0.1")
+    expect(watched.page.locator(".preset")).to_have_value("classic")
+    watched.problems[:] = [p for p in watched.problems if "422" not in p]

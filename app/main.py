@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import errors
-from app.routes import engine, health, pages, presets
+from app.routes import engine, health, lab, pages, presets
 from app.schemas import MAX_BODY_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +26,6 @@ app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
               docs_url="/docs", redoc_url=None)
 errors.install(app)
 app.add_middleware(errors.BodyLimit, max_bytes=MAX_BODY_BYTES)
-for module in (engine, presets, health, pages):
+for module in (engine, lab, presets, health, pages):
     app.include_router(module.router)
 app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

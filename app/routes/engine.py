@@ -6,15 +6,14 @@ import numpy as np
 from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 
-from app.nn.network import Network, backward, batch_loss, forward, init_network
+from app.nn.network import backward, batch_loss, forward
 from app.nn.trace import Trace, loss_slice, training_step
 from app.presets import PRESETS
-from app.responses import JSONBytes
+from app.responses import JSONBytes, network_json
 from app.schemas import (
     ErrorBody,
     LossSliceRequest,
     LossSliceResponse,
-    NetworkSpec,
     TraceRequest,
     TraceResponse,
 )
@@ -43,18 +42,6 @@ SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, r
                                           "points": 41}}}
 
 
-def to_network(spec: NetworkSpec) -> Network:
-    if spec.init is not None:
-        return init_network(spec.layers, spec.activations, spec.init.scheme, spec.init.seed)
-    return Network([np.asarray(w, dtype=float) for w in spec.weights],
-                   [np.asarray(b, dtype=float) for b in spec.biases], list(spec.activations))
-
-
-def network_json(net: Network) -> dict:
-    return {"layers": net.layers, "activations": net.activations,
-            "weights": net.weights, "biases": net.biases}
-
-
 def trace_json(trace: Trace) -> dict:
     check = trace.gradient_check
     return {
@@ -79,7 +66,7 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
     """Run one training step (forward, loss, backward, update) and return every intermediate."""
     def step() -> JSONBytes:
         return JSONBytes(trace_json(training_step(
-            to_network(request.network), np.asarray(request.inputs, dtype=float),
+            request.network.build(), np.asarray(request.inputs, dtype=float),
             np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
             request.update_biases, request.per_example, request.gradient_check)))
 
@@ -95,7 +82,7 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
 def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAMPLE)]
            ) -> JSONBytes:
     """The loss as one weight or bias varies, every other value held constant, with its slope."""
-    net = to_network(request.network)
+    net = request.network.build()
     x = np.asarray(request.inputs, dtype=float)
     t = np.asarray(request.targets, dtype=float)
     p = request.parameter

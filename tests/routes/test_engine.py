@@ -122,3 +122,11 @@ def test_openapi_examples_are_valid_requests(client):
         for name, example in examples.items():
             response = client.post(path, json=example["value"])
             assert response.status_code == 200, (path, name, response.text)
+
+
+def test_json_writer_handles_array_views():
+    import numpy as np
+
+    from app.responses import JSONBytes
+    body = JSONBytes({"t": np.arange(6.0).reshape(2, 3).T, "nan": np.array([np.nan])}).body
+    assert body == b'{"t":[[0.0,3.0],[1.0,4.0],[2.0,5.0]],"nan":[null]}'

@@ -1,0 +1,103 @@
+"""The training lab's endpoints: data sets, and many epochs of training in one call."""
+
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Body
+from fastapi.concurrency import run_in_threadpool
+
+from app.nn.datasets import DOMAIN, features
+from app.nn.optimizers import Optimizer
+from app.nn.train import grid_outputs, neuron_health, train
+from app.responses import JSONBytes, network_json
+from app.schemas import DatasetResponse, DatasetSpec, ErrorBody, TrainRequest, TrainResponse
+
+router = APIRouter(prefix="/api/v1", tags=["lab"],
+                   responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+
+TRAIN_EXAMPLE = {"circle": {"summary": "2-8-8-1 tanh on the circle, 100 epochs", "value": {
+    "network": {"layers": [2, 8, 8, 1], "activations": ["tanh", "tanh", "tanh"],
+                "init": {"scheme": "xavier", "seed": 1}},
+    "loss": "mse", "dataset": {"name": "circle", "n": 500, "noise": 0.0, "seed": 1,
+                               "test_fraction": 0.5},
+    "features": ["x1", "x2"], "optimizer": {"name": "sgd", "learning_rate": 0.03},
+    "regularization": {"kind": "l2", "rate": 0.001}, "batch_size": 10, "epochs": 100,
+    "boundary": {"resolution": 50}}}}
+DATASET_EXAMPLE = {"spiral": {"summary": "A noisy spiral, 200 points, half held out",
+                              "value": {"name": "spiral", "n": 200, "noise": 0.2, "seed": 3}}}
+
+# Rounded grids: a heatmap needs far less than 17 digits, and the answer stays small.
+GRID_DECIMALS = 4
+
+
+def grid(resolution: int, inputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The grid's axis and its points, row by row (x2 rows from -6 up, x1 columns)."""
+    axis = np.linspace(-DOMAIN, DOMAIN, resolution)
+    if inputs == 1:
+        return axis, axis.reshape(-1, 1)
+    x1, x2 = np.meshgrid(axis, axis)
+    return axis, np.stack([x1.ravel(), x2.ravel()], axis=1)
+
+
+def optimizer_json(opt: Optimizer) -> dict:
+    state = {"steps": opt.steps}
+    for key, values in opt.state.items():
+        state[key] = values
+    return {"name": opt.name, "learning_rate": opt.learning_rate, "momentum": opt.momentum,
+            "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "state": state}
+
+
+def run_training(request: TrainRequest) -> dict:
+    x_train, y_train, x_test, y_test = request.dataset.build()
+    spec = request.optimizer
+    optimizer = Optimizer(spec.name, spec.learning_rate, spec.momentum, spec.beta1, spec.beta2,
+                          spec.eps)
+    if spec.state is not None:
+        optimizer.steps = spec.state.steps
+        for key in ("velocity", "m", "v"):
+            values = getattr(spec.state, key)
+            if values is not None:
+                optimizer.state[key] = np.asarray(values, dtype=float)
+    classification = request.dataset.task == "classification"
+    f_train, f_test = features(x_train, request.features), features(x_test, request.features)
+    run = train(request.network.build(), request.loss, f_train, y_train, f_test, y_test,
+                optimizer, min(request.batch_size, len(x_train)), request.epochs,
+                request.start_epoch, request.seed, request.regularization.kind,
+                request.regularization.rate, classification)
+    answer = {
+        "network": network_json(run.net),
+        "optimizer": optimizer_json(optimizer),
+        "task": request.dataset.task,
+        "epoch": run.history[-1].epoch if run.history else request.start_epoch,
+        "history": [vars(e) for e in run.history],
+        "diverged": run.diverged_at is not None,
+        "diverged_at_epoch": run.diverged_at,
+        "neurons": neuron_health(run.net, f_train),
+        "boundary": None,
+    }
+    if request.boundary is not None:
+        inputs = request.dataset.inputs
+        axis, points = grid(request.boundary.resolution, inputs)
+        layers = grid_outputs(run.net, features(points, request.features))
+        cols = lambda a: np.round(a.T, GRID_DECIMALS)  # noqa: E731  (points, n) -> n rows
+        answer["boundary"] = {
+            "resolution": request.boundary.resolution, "x1": axis,
+            "x2": axis if inputs == 2 else None, "outputs": cols(layers[-1]),
+            "hidden": [cols(a) for a in layers[:-1]] if request.boundary.neurons else None,
+        }
+    return answer
+
+
+@router.post("/train", response_model=TrainResponse)
+async def train_(request: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLE)]
+                 ) -> JSONBytes:
+    """Train for a number of epochs and return the network, its optimizer state and history."""
+    return JSONBytes(await run_in_threadpool(run_training, request))
+
+
+@router.post("/datasets", response_model=DatasetResponse)
+def dataset(spec: Annotated[DatasetSpec, Body(openapi_examples=DATASET_EXAMPLE)]) -> JSONBytes:
+    """Generate (or split given) points: the same ones /train uses for the same spec."""
+    x_train, y_train, x_test, y_test = spec.build()
+    return JSONBytes({"task": spec.task, "inputs": spec.inputs,
+                      "train": {"x": x_train, "y": y_train}, "test": {"x": x_test, "y": y_test}})

@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+
+from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
+from app.nn.datasets import generate, split
+from app.nn.network import Network, backward, forward, init_network
+from app.nn.optimizers import Optimizer
+from app.nn.train import flatten, gradients, neuron_health, regularize, targets_for, train
+
+HIDDEN = [n for n in ACTIVATIONS if n not in OUTPUT_ONLY]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("loss, output, outputs", [
+    ("mse", "tanh", 1), ("mse", "linear", 1), ("bce", "sigmoid", 1),
+    ("cross_entropy", "softmax", 2), ("mse", "softmax", 2)])
+def test_fast_gradients_equal_the_traced_ones(hidden, loss, output, outputs):
+    rng = np.random.default_rng(4)
+    net = init_network([3, 5, 4, outputs], [hidden, hidden, output], "uniform", 2)
+    x = rng.normal(size=(7, 3))
+    t = targets_for(rng.integers(0, 2, 7).astype(float), outputs, True)
+    flat = flatten(net)
+    gradients(flat, x, t, loss)
+    traced = backward(net, x, t, loss, forward(net, x))
+    for l, g in enumerate(traced):
+        np.testing.assert_allclose(flat.grad_w[l], g.dL_dW, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(flat.grad_b[l], g.dL_db, rtol=1e-12, atol=1e-15)
+
+
+def test_flat_vector_is_viewed_by_the_network():
+    net = init_network([2, 3, 1], ["tanh", "linear"], "xavier", 0)
+    flat = flatten(net)
+    flat.theta[0] = 42.0
+    assert flat.net.weights[0][0, 0] == 42.0
+    flat.theta[-1] = -7.0
+    assert flat.net.biases[-1][0] == -7.0
+    assert net.weights[0][0, 0] != 42.0  # the caller's network is not touched
+
+
+@pytest.mark.parametrize("kind, expected", [("l2", lambda w: 0.1 * w),
+                                            ("l1", lambda w: 0.1 * np.sign(w))])
+def test_regularization_penalises_weights_not_biases(kind, expected):
+    net = init_network([2, 3, 1], ["tanh", "linear"], "uniform", 0)
+    flat = flatten(net)
+    regularize(flat, kind, 0.1)
+    np.testing.assert_allclose(flat.grad[:flat.n_weights], expected(flat.theta[:flat.n_weights]))
+    assert not flat.grad[flat.n_weights:].any()
+
+
+def circle_data():
+    x, y = generate("classification", "circle", 200, 0.0, 1)
+    return split(x, y, 0.5, 1)
+
+
+def test_training_learns_the_circle():
+    x_train, y_train, x_test, y_test = circle_data()
+    features = np.column_stack([x_train, x_train**2])
+    test_features = np.column_stack([x_test, x_test**2])
+    net = init_network([4, 4, 1], ["tanh", "sigmoid"], "xavier", 0)
+    run = train(net, "bce", features, y_train, test_features, y_test, Optimizer("adam", 0.05),
+                10, 60)
+    assert run.history[0].train_loss > run.history[-1].train_loss
+    assert run.history[-1].test_accuracy > 0.95 and run.diverged_at is None
+    assert [e.epoch for e in run.history] == list(range(1, 61))
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_two_runs_continue_exactly_as_one(optimizer):
+    x_train, y_train, x_test, y_test = circle_data()
+    net = init_network([2, 5, 1], ["relu", "sigmoid"], "he", 3)
+    whole = train(net, "mse", x_train, y_train, x_test, y_test, Optimizer(optimizer, 0.02), 7,
+                  8, seed=5)
+    first_opt = Optimizer(optimizer, 0.02)
+    first = train(net, "mse", x_train, y_train, x_test, y_test, first_opt, 7, 5, seed=5)
+    second = train(first.net, "mse", x_train, y_train, x_test, y_test, first_opt, 7, 3,
+                   start_epoch=5, seed=5)
+    for a, b in zip(whole.net.weights + whole.net.biases, second.net.weights + second.net.biases):
+        np.testing.assert_array_equal(a, b)
+    assert [e.train_loss for e in whole.history] == [
+        e.train_loss for e in first.history + second.history]
+
+
+def test_divergence_stops_and_keeps_the_last_finite_state():
+    x_train, y_train, x_test, y_test = circle_data()
+    net = init_network([2, 8, 1], ["relu", "linear"], "he", 0)
+    run = train(net, "mse", x_train * 100, y_train, x_test, y_test, Optimizer("sgd", 50.0), 5, 50)
+    assert run.diverged_at is not None and run.diverged_at <= 50
+    assert len(run.history) == run.diverged_at - 1
+    assert all(np.isfinite(w).all() for w in run.net.weights + run.net.biases)
+
+
+def test_dead_and_saturated_neurons_are_reported():
+    net = Network([np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 1.0]])],
+                  [np.array([-100.0, 0.0]), np.array([0.0])], ["relu", "linear"])
+    health = neuron_health(net, np.array([[1.0, 2.0], [3.0, -1.0]]))
+    assert health[0]["dead"] == [True, False]
+    net = Network([np.array([[50.0]])], [np.array([0.0])], ["tanh"])
+    assert neuron_health(net, np.array([[1.0], [0.001]]))[0]["saturated"] == [0.5]

@@ -246,18 +246,27 @@ class DatasetSpec(Strict):
     test_fraction: float = Field(0.5, ge=0, le=0.9, description="The share held out for testing.")
     points: list[Vector] | None = Field(None, min_length=2, max_length=MAX_POINTS, description=(
         "Explicit rows [x1, x2, label] (or [x1, label] for one input)."))
+    test_points: list[Vector] | None = Field(None, max_length=MAX_POINTS, description=(
+        "With points: the test set, rows as in points; then points are all for training and "
+        "test_fraction is not used."))
 
     @model_validator(mode="after")
     def check_source(self) -> "DatasetSpec":
         if (self.name is None) == (self.points is None):
             raise rule_broken("name", "name_or_points", "give exactly one of name or points")
+        if self.test_points is not None and self.points is None:
+            raise rule_broken("test_points", "needs_points", "test_points go with points")
         if self.points is not None:
             width = len(self.points[0])
             if width not in (2, 3):
                 raise rule_broken("points.0", "shape", "rows are [x1, x2, label] or [x1, label]")
             for i, row in enumerate(self.points):
                 check_count(f"points.{i}", row, width)
-            binary = all(row[-1] in (0.0, 1.0) for row in self.points)
+            for i, row in enumerate(self.test_points or []):
+                check_count(f"test_points.{i}", row, width)
+            if len(self.points) + len(self.test_points or []) > MAX_POINTS:
+                raise rule_broken("test_points", "too_long", f"at most {MAX_POINTS} points in all")
+            binary = all(row[-1] in (0.0, 1.0) for row in self.points + (self.test_points or []))
             if self.task == "classification" and not binary:
                 raise rule_broken("points", "labels", "classification labels must be 0 or 1")
             self.task = self.task or ("classification" if binary else "regression")
@@ -281,13 +290,19 @@ class DatasetSpec(Strict):
         if self.points is not None:
             rows = np.asarray(self.points, dtype=float)
             x, y = rows[:, :-1], rows[:, -1]
+            if self.test_points is not None:
+                test = np.asarray(self.test_points, dtype=float).reshape(-1, rows.shape[1])
+                return x, y, test[:, :-1], test[:, -1]
         else:
             x, y = generate(self.task, self.name, self.n, self.noise, self.seed)
         return split(x, y, self.test_fraction, self.seed)
 
     @property
-    def size(self) -> int:
-        return len(self.points) if self.points is not None else self.n
+    def n_train(self) -> int:
+        if self.test_points is not None:
+            return len(self.points)
+        size = len(self.points) if self.points is not None else self.n
+        return size - int(size * self.test_fraction)
 
 
 class OptimizerState(Strict):
@@ -318,8 +333,9 @@ class RegularizationSpec(Strict):
 
 class BoundarySpec(Strict):
     resolution: int = Field(50, ge=2, le=MAX_BOUNDARY_RESOLUTION,
-                            description="Grid points per side over [-6, 6].")
-    neurons: bool = Field(False, description="Also every hidden neuron's output on the grid.")
+                            description="Grid points per side over [-6, 6], for the outputs.")
+    neuron_resolution: int = Field(0, ge=0, le=MAX_BOUNDARY_RESOLUTION, description=(
+        "Also every hidden neuron's output, on a grid this fine (0: not at all): thumbnails."))
 
 
 class TrainRequest(Strict):
@@ -364,7 +380,7 @@ class TrainRequest(Strict):
                               "two classes: one output (a probability) or two (one-hot)")
         if self.loss == "cross_entropy" and layers[-1] != 2:
             raise rule_broken("network.layers", "outputs", "cross_entropy needs two outputs")
-        n_train = ds.size - int(ds.size * ds.test_fraction)
+        n_train = ds.n_train
         steps = self.epochs * -(-n_train // self.batch_size)
         work = self.epochs * n_train * self.network.n_parameters
         if steps > MAX_BATCH_STEPS or work > MAX_TRAIN_WORK:
@@ -490,7 +506,9 @@ class BoundaryOut(BaseModel):
     x2: list[float] | None
     outputs: list[list[float]] = Field(description=(
         "Per output neuron, its value at each grid point, row by row (x2 rows, x1 columns)."))
-    hidden: list[list[list[float]]] | None = Field(description="Per hidden layer, per neuron.")
+    neuron_resolution: int
+    hidden: list[list[list[float]]] | None = Field(description=(
+        "Per hidden layer, per neuron, on the neuron_resolution grid."))
 
 
 class TrainResponse(BaseModel):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 
 from app.nn.datasets import DOMAIN, features
+from app.nn.network import Network
 from app.nn.optimizers import Optimizer
 from app.nn.train import grid_outputs, neuron_health, train
 from app.responses import JSONBytes, network_json
@@ -26,7 +27,6 @@ TRAIN_EXAMPLE = {"circle": {"summary": "2-8-8-1 tanh on the circle, 100 epochs",
 DATASET_EXAMPLE = {"spiral": {"summary": "A noisy spiral, 200 points, half held out",
                               "value": {"name": "spiral", "n": 200, "noise": 0.2, "seed": 3}}}
 
-# Rounded grids: a heatmap needs far less than 17 digits, and the answer stays small.
 GRID_DECIMALS = 4
 
 
@@ -76,16 +76,24 @@ def run_training(request: TrainRequest) -> dict:
         "boundary": None,
     }
     if request.boundary is not None:
-        inputs = request.dataset.inputs
-        axis, points = grid(request.boundary.resolution, inputs)
-        layers = grid_outputs(run.net, features(points, request.features))
-        cols = lambda a: np.round(a.T, GRID_DECIMALS)  # noqa: E731  (points, n) -> n rows
-        answer["boundary"] = {
-            "resolution": request.boundary.resolution, "x1": axis,
-            "x2": axis if inputs == 2 else None, "outputs": cols(layers[-1]),
-            "hidden": [cols(a) for a in layers[:-1]] if request.boundary.neurons else None,
-        }
+        answer["boundary"] = boundary(run.net, request)
     return answer
+
+
+def boundary(net: Network, request: TrainRequest) -> dict:
+    """The outputs (and, when asked, every hidden neuron) over a grid of the input plane."""
+    inputs, spec = request.dataset.inputs, request.boundary
+
+    def on_grid(resolution: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        axis, points = grid(resolution, inputs)
+        # One row per neuron, rounded: a heatmap needs far less than 17 digits.
+        layers = grid_outputs(net, features(points, request.features))
+        return axis, [np.round(a.T, GRID_DECIMALS) for a in layers]
+
+    axis, layers = on_grid(spec.resolution)
+    hidden = on_grid(spec.neuron_resolution)[1][:-1] if spec.neuron_resolution else None
+    return {"resolution": spec.resolution, "x1": axis, "x2": axis if inputs == 2 else None,
+            "outputs": layers[-1], "neuron_resolution": spec.neuron_resolution, "hidden": hidden}
 
 
 @router.post("/train", response_model=TrainResponse)

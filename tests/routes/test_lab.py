@@ -59,11 +59,12 @@ def test_gradient_norms_match_the_trace_endpoint(client):
 
 def test_boundary_with_every_neuron(client):
     body = client.post("/api/v1/train", json=small(
-        boundary={"resolution": 20, "neurons": True})).json()
+        boundary={"resolution": 20, "neuron_resolution": 8})).json()
     boundary = body["boundary"]
     assert boundary["x1"][0] == -6 and boundary["x1"][-1] == 6 and len(boundary["x2"]) == 20
     assert [len(layer) for layer in boundary["hidden"]] == [8, 8]
-    assert all(len(neuron) == 400 for neuron in boundary["hidden"][0])
+    assert all(len(neuron) == 64 for neuron in boundary["hidden"][0])
+    assert len(boundary["outputs"][0]) == 400
     assert all(-1 <= v <= 1 for v in boundary["outputs"][0])
 
 
@@ -89,6 +90,15 @@ def test_explicit_points(client):
     assert body["history"][-1]["train_accuracy"] == 1.0 and body["history"][-1]["test_loss"] is None
     data = client.post("/api/v1/datasets", json=request["dataset"]).json()
     assert len(data["train"]["x"]) == 6 and data["task"] == "classification"
+
+
+def test_explicit_test_points(client):
+    dataset = {"points": [[-3, -3, 0], [3, 3, 1], [4, 2, 1]], "test_points": [[-1, -2, 0]],
+               "test_fraction": 0.9}
+    data = client.post("/api/v1/datasets", json=dataset).json()
+    assert data["train"]["x"] == [[-3, -3], [3, 3], [4, 2]] and data["test"]["y"] == [0]
+    body = client.post("/api/v1/train", json=small(dataset=dataset, batch_size=3)).json()
+    assert body["history"][-1]["test_loss"] is not None
 
 
 def test_divergence_is_reported_without_nan(client):
@@ -130,6 +140,8 @@ def test_dataset_endpoint_matches_what_train_uses(client):
      "greater_than"),
     ({"regularization": {"kind": "l3"}}, "regularization.kind", "literal_error"),
     ({"boundary": {"resolution": 1000}}, "boundary.resolution", "less_than_equal"),
+    ({"dataset": {"name": "circle", "test_points": [[0, 0, 1]]}}, "dataset.test_points",
+     "needs_points"),
     ({"batch_size": 0}, "batch_size", "greater_than_equal"),
 ])
 def test_bad_training_requests(client, change, field, rule):

@@ -347,7 +347,8 @@ class TrainRequest(Strict):
     regularization: RegularizationSpec = RegularizationSpec()
     batch_size: int = Field(10, ge=1, le=MAX_POINTS, description=(
         "1 for one example at a time; the training set's size (or more) for full batch."))
-    epochs: int = Field(1, ge=1, le=MAX_EPOCHS)
+    epochs: int = Field(1, ge=0, le=MAX_EPOCHS, description=(
+        "0 trains nothing: the network, its health and boundary as they are."))
     start_epoch: int = Field(0, ge=0, description=(
         "Epochs already trained: numbers the history, and fixes each epoch's shuffle, so two "
         "calls continue exactly as one."))

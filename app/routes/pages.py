@@ -22,6 +22,16 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
     """The step-through visualizer."""
-    response = TEMPLATES.TemplateResponse(request, "index.html")
+    return page(request, "index.html")
+
+
+def page(request: Request, template: str) -> HTMLResponse:
+    response = TEMPLATES.TemplateResponse(request, template)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
+
+
+@router.get("/lab", response_class=HTMLResponse)
+def lab(request: Request) -> HTMLResponse:
+    """The training lab."""
+    return page(request, "lab.html")

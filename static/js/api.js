@@ -26,3 +26,7 @@ export const lossSlice = (request) => call('/api/v1/loss-slice', request);
 export const presets = () => call('/api/v1/presets');
 /** @returns {Promise<object>} one preset with its request */
 export const preset = (name) => call(`/api/v1/presets/${encodeURIComponent(name)}`);
+/** @returns {Promise<object>} epochs of training, continuing where the request says */
+export const train = (request) => call('/api/v1/train', request);
+/** @returns {Promise<object>} a data set's train and test points */
+export const dataset = (spec) => call('/api/v1/datasets', spec);

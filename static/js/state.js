@@ -10,6 +10,8 @@
  * }
  */
 
+import { pack, unpack } from './url.js';
+
 export const LIMITS = { maxWeightLayers: 10, maxNeurons: 64, maxExamples: 4096 };
 export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear', 'softmax'];
 export const LOSSES = ['mse', 'bce', 'cross_entropy'];
@@ -32,28 +34,16 @@ export function fromPreset(name, request) {
 /** The state as a URL query string. */
 export function encode(state) {
   const { playing, ...view } = state.view;
-  const json = JSON.stringify({ ...state, view });
-  const bytes = new TextEncoder().encode(json);
-  let binary = '';
-  bytes.forEach((b) => { binary += String.fromCharCode(b); });
-  return `?s=${btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+  return `?s=${pack({ ...state, view })}`;
 }
 
 /** The state in a URL query string, or null when there is none or it does not parse. */
 export function decode(search) {
-  const s = new URLSearchParams(search).get('s');
-  if (!s) return null;
-  try {
-    const binary = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-    const json = new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-    const state = JSON.parse(json);
-    if (!state.setup || !state.setup.network) return null;
-    return { preset: state.preset ?? null, setup: state.setup,
-      position: { iteration: 0, step: 0, ...state.position },
-      view: { ...DEFAULT_VIEW, ...state.view, playing: false } };
-  } catch {
-    return null;
-  }
+  const state = unpack(new URLSearchParams(search).get('s'));
+  if (!state?.setup?.network) return null;
+  return { preset: state.preset ?? null, setup: state.setup,
+    position: { iteration: 0, step: 0, ...state.position },
+    view: { ...DEFAULT_VIEW, ...state.view, playing: false } };
 }
 
 /** A deep copy, for undo snapshots. */

@@ -33,7 +33,7 @@ export function createToolbar(root, actions) {
     speed.value = String(state.view.speed);
     decimals.value = String(state.view.decimals);
     const play = $('.play');
-    play.textContent = state.view.playing ? '⏸ Pause' : '▶ Play';
+    play.textContent = state.view.playing ? '❚❚ Pause' : '▶ Play';
     play.setAttribute('aria-pressed', String(state.view.playing));
     $('.projector').setAttribute('aria-pressed', String(state.view.projector));
     $('.undo').disabled = !canUndo;

@@ -124,14 +124,16 @@ export function createLabNetwork(svg, { onLayers }) {
       })));
     }
     const last = parts.layers.length - 1;
-    if (boundary && !view.oneInput) {
+    if (boundary) {
       const [lo, hi] = view.task === 'regression' ? [-1, 1] : [0, 1];
-      paintGrid(parts.nodes[last][0].image, boundary.outputs[0], boundary.resolution, lo, hi);
+      // One input: a neuron's values along x1, shown as vertical stripes.
+      const square = (values, n) => (view.oneInput ? Array.from({ length: n }, () => values).flat() : values);
+      paintGrid(parts.nodes[last][0].image, square(boundary.outputs[0], boundary.resolution), boundary.resolution, lo, hi);
       if (boundary.hidden !== parts.drawn) { // new grids, not the ones drawn last time
         parts.drawn = boundary.hidden;
         boundary.hidden?.forEach((layer, h) => layer.forEach((values, j) => {
           const range = view.activation === 'sigmoid' ? [0, 1] : [-1, 1];
-          paintGrid(parts.nodes[h + 1][j].image, values, boundary.neuron_resolution, ...range);
+          paintGrid(parts.nodes[h + 1][j].image, square(values, boundary.neuron_resolution), boundary.neuron_resolution, ...range);
         }));
       }
     }

@@ -1,0 +1,155 @@
+"""The training lab, used as a learner would: pick data, play, pause, edit points, export."""
+
+import base64
+import json
+import re
+
+from playwright.sync_api import expect
+
+DEFAULT = {"dataset": {"name": "circle", "task": "classification", "n": 500, "noise": 0,
+                       "seed": 1, "test_fraction": 0.5}}
+
+
+def lab_url(base_url, **settings):
+    token = base64.urlsafe_b64encode(json.dumps({**DEFAULT, **settings}).encode()).decode()
+    return f"{base_url}/lab?lab={token.rstrip('=')}"
+
+
+def open_lab(watched, url):
+    watched.page.goto(url)
+    watched.page.wait_for_selector("body.ready")
+    return watched.page
+
+
+def epoch(page):
+    return int(page.locator("#epoch").text_content())
+
+
+def test_one_epoch_then_play_and_pause(watched, base_url):
+    page = open_lab(watched, base_url + "/lab")
+    assert epoch(page) == 0
+    page.click(".step")
+    expect(page.locator("#epoch")).to_have_text("000001")
+    assert float(page.locator("#train-loss").text_content()) > 0
+    page.click(".play")
+    expect(page.locator(".play")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#epoch")).not_to_have_text(re.compile("^0000[0-2]"), timeout=5000)
+    page.click(".play")
+    expect(page.locator(".play")).to_have_attribute("aria-pressed", "false")
+    page.wait_for_timeout(300)
+    stopped = epoch(page)
+    page.wait_for_timeout(400)
+    assert epoch(page) == stopped
+    points = page.locator("#loss-chart polyline").first.get_attribute("points")
+    assert len(points.split()) > 10
+    assert page.locator("#accuracy").text_content().endswith("%")
+
+
+def test_changing_the_data_set_starts_over_and_lands_in_the_url(watched, base_url):
+    page = open_lab(watched, base_url + "/lab")
+    page.click(".step")
+    page.click(".dataset[data-name='xor']")
+    expect(page.locator(".dataset[data-name='xor']")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#epoch")).to_have_text("000000")
+    url = page.url
+    assert "lab=" in url
+    page.goto(url)
+    page.wait_for_selector("body.ready")
+    expect(page.locator(".dataset[data-name='xor']")).to_have_attribute("aria-pressed", "true")
+
+
+def test_adding_and_removing_points(watched, base_url):
+    page = open_lab(watched, base_url + "/lab")
+    expect(page.locator("#data .custom")).to_be_hidden()
+    box = page.locator("#heatmap").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.98, box["y"] + box["height"] * 0.02)
+    expect(page.locator("#data .custom")).to_be_visible()
+    settings = json.loads(base64.urlsafe_b64decode(page.url.split("lab=")[1] + "==="))
+    assert len(settings["points"]["train"]) == 251
+    page.mouse.click(box["x"] + box["width"] * 0.98, box["y"] + box["height"] * 0.02,
+                     button="right")
+    page.wait_for_timeout(300)
+    settings = json.loads(base64.urlsafe_b64decode(page.url.split("lab=")[1] + "==="))
+    assert len(settings["points"]["train"]) == 250
+    page.click(".step")
+    expect(page.locator("#epoch")).to_have_text("000001")
+
+
+def test_layers_and_features(watched, base_url):
+    page = open_lab(watched, base_url + "/lab")
+    page.click("#lab-network [aria-label='add a hidden layer']")
+    expect(page.locator("#lab-network foreignObject")).to_have_count(2 + 4 + 2 + 2 + 1)
+    page.check(".features input[value='x1^2']")
+    expect(page.locator("#lab-network foreignObject")).to_have_count(3 + 4 + 2 + 2 + 1)
+
+
+def test_trace_a_point_opens_the_step_through_with_its_batch(watched, base_url, browser):
+    page = open_lab(watched, base_url + "/lab")
+    page.click(".step")
+    data = page.evaluate("""async () => (await fetch('/api/v1/datasets', {method: 'POST',
+        headers: {'content-type': 'application/json'}, body: JSON.stringify({name: 'circle',
+        task: 'classification', n: 500, noise: 0, seed: 1, test_fraction: 0.5})})).json()""")
+    x1, x2 = data["train"]["x"][0]
+    box = page.locator("#heatmap").bounding_box()
+    page.click(".trace-point")
+    with page.context.expect_page() as opened:
+        page.mouse.click(box["x"] + (x1 + 6) / 12 * box["width"],
+                         box["y"] + (6 - x2) / 12 * box["height"])
+    stepper = opened.value
+    stepper.wait_for_selector("body.ready")
+    expect(stepper.locator("#example")).to_contain_text("example 1 of 10")
+    stepper.keyboard.press("w")
+    expect(stepper.locator("#inspector .batch tbody tr")).to_have_count(8)
+    stepper.close()
+
+
+def test_export_network_and_history(watched, base_url):
+    page = open_lab(watched, base_url + "/lab")
+    page.click(".step")
+    page.click(".step")
+    expect(page.locator("#epoch")).to_have_text("000002")
+    with page.expect_download() as download:
+        page.select_option(".export", "network")
+    saved = json.loads(open(download.value.path()).read())
+    assert saved["epoch"] == 2 and len(saved["history"]) == 2
+    assert saved["network"]["layers"] == [2, 4, 2, 1] and saved["settings"]["hidden"] == [4, 2]
+    with page.expect_download() as download:
+        page.select_option(".export", "history")
+    lines = open(download.value.path()).read().splitlines()
+    assert lines[0].startswith("epoch,train_loss,test_loss") and len(lines) == 3
+    with page.expect_download() as download:
+        page.select_option(".export", "svg")
+    svg = open(download.value.path()).read()
+    assert svg.startswith("<svg") and "data:image/png;base64" in svg and "foreignObject" not in svg
+
+
+def test_csv_points_load(watched, base_url):
+    page = open_lab(watched, base_url + "/lab")
+    page.click(".csv-box summary")
+    page.fill(".csv", "x1,x2,label\n-3,-3,0\n-2,-4,0\n3,3,1\n4,2,1\n1,1,1,test\n")
+    page.click(".apply-csv")
+    expect(page.locator("#data .custom")).to_be_visible()
+    page.click(".step")
+    expect(page.locator("#epoch")).to_have_text("000001")
+
+
+def test_divergence_is_explained(watched, base_url):
+    plane = {"name": "plane", "task": "regression", "n": 500, "noise": 0, "seed": 1,
+             "test_fraction": 0.5}
+    page = open_lab(watched, lab_url(base_url, dataset=plane, learning_rate=3, loss="mse"))
+    page.click(".play")
+    expect(page.locator("#warnings li.error")).to_contain_text("diverged", timeout=10000)
+    expect(page.locator(".play")).to_have_attribute("aria-pressed", "false")
+
+
+def test_vanishing_gradients_in_a_deep_sigmoid_network(watched, base_url):
+    page = open_lab(watched, lab_url(base_url, activation="sigmoid", hidden=[8, 8, 8, 8, 8, 8]))
+    page.click(".step")
+    expect(page.locator("#warnings")).to_contain_text("Vanishing gradients")
+
+
+def test_lab_fits_1280x720(watched, base_url):
+    page = open_lab(watched, base_url + "/lab")
+    size = page.evaluate("[document.documentElement.scrollWidth, "
+                         "document.documentElement.scrollHeight]")
+    assert size[0] <= 1280 and size[1] <= 720

@@ -31,7 +31,7 @@ const diagram = createDiagram($('#diagram'), { onSelect: (p) => select(p) });
 const explainer = createExplainer($('#explain'), $('#announce'));
 const timeline = createTimeline($('#timeline'), { onJump: (i) => go(state.position.iteration, i) });
 const inspector = createInspector($('#inspector'), { onEdit: editParameter, onClose: () => select(null) });
-const editor = createEditor($('#editor'), { onChange: (setup) => edit({ setup }), onClose: toggleEditor });
+const editor = createEditor($('#editor'), { onChange: (change) => edit((st) => ({ setup: change(st.setup) })), onClose: toggleEditor });
 const help = createHelp($('#help'));
 const toolbar = createToolbar($('#toolbar'), {
   preset: loadPreset,
@@ -165,10 +165,21 @@ function togglePlay() {
 /** What an edit changes, and so what undo restores: the position and view stay as they are. */
 const editable = () => clone({ preset: state.preset, setup: state.setup });
 
-/** A change of setup that can be undone. */
-async function edit(patch) {
+let edits = Promise.resolve();
+
+/**
+ * A change of setup that can be undone. Changes run one after another, each on the state
+ * the one before left, so quick successive edits neither race nor undo each other.
+ * @param {function(object): object} change from the state to the fields it changes
+ */
+function edit(change) {
+  edits = edits.then(() => applyEdit(change));
+  return edits;
+}
+
+async function applyEdit(change) {
   const before = editable();
-  const candidate = { ...state, ...patch, preset: null };
+  const candidate = { ...state, ...change(state), preset: null };
   const saved = state;
   state = candidate;
   try {
@@ -184,11 +195,12 @@ async function edit(patch) {
 }
 
 function editParameter(p, value) {
-  const { iteration } = state.position;
-  const network = clone(runs[iteration].network);
-  if (p.kind === 'weight') network.weights[p.layer][p.row][p.col] = value;
-  else network.biases[p.layer][p.row] = value;
-  edit({ setup: { ...state.setup, network }, position: { iteration: 0, step: state.position.step } });
+  edit((st) => {
+    const network = clone(runs[st.position.iteration].network);
+    if (p.kind === 'weight') network.weights[p.layer][p.row][p.col] = value;
+    else network.biases[p.layer][p.row] = value;
+    return { setup: { ...st.setup, network }, position: { iteration: 0, step: st.position.step } };
+  });
 }
 
 async function undo() {
@@ -218,13 +230,15 @@ function toggleEditor() {
   if (!panel.hidden) panel.querySelector('input, select')?.focus();
 }
 
-async function loadPreset(name) {
-  const answer = await api.preset(name);
-  const before = editable();
-  state = { ...fromPreset(name, answer.request), view: { ...state.view, selected: null, example: 0, playing: false } };
-  runsFor = '';
-  await refresh().catch(() => {});
-  undoStack.push(before);
+function loadPreset(name) {
+  edits = edits.then(async () => {
+    const answer = await api.preset(name);
+    const before = editable();
+    state = { ...fromPreset(name, answer.request), view: { ...state.view, selected: null, example: 0, playing: false } };
+    runsFor = '';
+    await refresh().catch(() => {});
+    undoStack.push(before);
+  });
 }
 
 const KEYS = {

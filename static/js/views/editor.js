@@ -1,14 +1,15 @@
 /**
  * The editor: the layer structure, activations, loss, learning rate, and the examples. Every
- * change hands a whole new setup to `onChange`; the orchestrator sends it to the API, which
- * has the final word on what is valid.
+ * change hands `onChange` a function from the setup to the changed setup, so the orchestrator
+ * applies it to the setup as it is then, even after earlier changes still on their way; the
+ * API has the final word on what is valid.
  */
 
 import { ACTIVATIONS, LIMITS, LOSSES, reshape, withLoss } from '../state.js';
 
 /**
  * @param {HTMLElement} root
- * @param {{onChange: function(object): void, onClose: function(): void}} handlers
+ * @param {{onChange: function(function(object): object): void, onClose: function(): void}} handlers
  */
 export function createEditor(root, { onChange, onClose }) {
   const $ = (sel) => root.querySelector(sel);
@@ -32,34 +33,38 @@ export function createEditor(root, { onChange, onClose }) {
       : layers.length > LIMITS.maxWeightLayers + 1 ? `at most ${LIMITS.maxWeightLayers} weight layers`
         : layers.some((n) => n < 1 || n > LIMITS.maxNeurons) ? `1 to ${LIMITS.maxNeurons} neurons per layer` : '';
     message.textContent = problem ? `Needs ${problem}.` : '';
-    if (!problem) onChange(reshape(setup, layers));
+    if (!problem) onChange((s) => reshape(s, layers));
   });
-  loss.addEventListener('change', () => onChange(withLoss(setup, loss.value)));
+  loss.addEventListener('change', () => { const name = loss.value; onChange((s) => withLoss(s, name)); });
   lr.addEventListener('change', () => {
     const value = Number(lr.value);
-    if (Number.isFinite(value)) onChange({ ...setup, learning_rate: value });
+    if (Number.isFinite(value)) onChange((s) => ({ ...s, learning_rate: value }));
   });
-  biases.addEventListener('change', () => onChange({ ...setup, update_biases: biases.checked }));
+  biases.addEventListener('change', () => { const on = biases.checked; onChange((s) => ({ ...s, update_biases: on })); });
   activations.addEventListener('change', (event) => {
     const l = Number(event.target.dataset.layer);
-    const next = [...setup.network.activations];
-    next[l] = event.target.value;
-    onChange({ ...setup, network: { ...setup.network, activations: next } });
+    const name = event.target.value;
+    onChange((s) => {
+      const next = [...s.network.activations];
+      next[l] = name;
+      return { ...s, network: { ...s.network, activations: next } };
+    });
   });
   data.addEventListener('change', (event) => {
     const { kind, row, col } = event.target.dataset;
     const value = Number(event.target.value);
     if (!kind || !Number.isFinite(value)) return;
-    const rows = setup[kind].map((r) => [...r]);
-    rows[+row][+col] = value;
-    onChange({ ...setup, [kind]: rows });
+    onChange((s) => {
+      const rows = s[kind].map((r) => [...r]);
+      if (rows[+row]) rows[+row][+col] = value;
+      return { ...s, [kind]: rows };
+    });
   });
   $('.add-example').addEventListener('click', () => {
-    const last = setup.inputs.length - 1;
-    onChange({ ...setup, inputs: [...setup.inputs, [...setup.inputs[last]]], targets: [...setup.targets, [...setup.targets[last]]] });
+    onChange((s) => ({ ...s, inputs: [...s.inputs, [...s.inputs[s.inputs.length - 1]]], targets: [...s.targets, [...s.targets[s.targets.length - 1]]] }));
   });
   $('.remove-example').addEventListener('click', () => {
-    if (setup.inputs.length > 1) onChange({ ...setup, inputs: setup.inputs.slice(0, -1), targets: setup.targets.slice(0, -1) });
+    onChange((s) => (s.inputs.length > 1 ? { ...s, inputs: s.inputs.slice(0, -1), targets: s.targets.slice(0, -1) } : s));
   });
 
   function numberCell(tr, kind, row, col, value) {

@@ -3,7 +3,10 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from app import errors
 from app.routes import engine, health, lab, pages, presets
@@ -23,9 +26,19 @@ training step whose numbers overflow answers 200 with `"diverged": true`.
 """
 
 app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
-              docs_url="/docs", redoc_url=None)
+              docs_url=None, redoc_url=None)
 errors.install(app)
 app.add_middleware(errors.BodyLimit, max_bytes=MAX_BODY_BYTES)
 for module in (engine, lab, presets, health, pages):
     app.include_router(module.router)
 app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+# The API documentation's own scripts come from an installed package, so /docs works offline.
+app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+
+@app.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url=app.openapi_url, title="backprop-viz API",
+                               swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                               swagger_css_url="/docs-assets/swagger-ui.css",
+                               swagger_favicon_url="/static/favicon.svg")

@@ -60,7 +60,7 @@ def trace_json(trace: Trace) -> dict:
     }
 
 
-@router.post("/trace", response_model=TraceResponse)
+@router.post("/trace", response_model=TraceResponse, summary="One training step, traced")
 async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)]
                 ) -> JSONBytes:
     """Run one training step (forward, loss, backward, update) and return every intermediate."""
@@ -78,7 +78,8 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
     return await run_in_threadpool(step)
 
 
-@router.post("/loss-slice", response_model=LossSliceResponse)
+@router.post("/loss-slice", response_model=LossSliceResponse,
+             summary="The loss along one parameter")
 def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAMPLE)]
            ) -> JSONBytes:
     """The loss as one weight or bias varies, every other value held constant, with its slope."""

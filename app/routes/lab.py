@@ -96,14 +96,14 @@ def boundary(net: Network, request: TrainRequest) -> dict:
             "outputs": layers[-1], "neuron_resolution": spec.neuron_resolution, "hidden": hidden}
 
 
-@router.post("/train", response_model=TrainResponse)
+@router.post("/train", response_model=TrainResponse, summary="Train for some epochs")
 async def train_(request: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLE)]
                  ) -> JSONBytes:
     """Train for a number of epochs and return the network, its optimizer state and history."""
     return JSONBytes(await run_in_threadpool(run_training, request))
 
 
-@router.post("/datasets", response_model=DatasetResponse)
+@router.post("/datasets", response_model=DatasetResponse, summary="A data set's points")
 def dataset(spec: Annotated[DatasetSpec, Body(openapi_examples=DATASET_EXAMPLE)]) -> JSONBytes:
     """Generate (or split given) points: the same ones /train uses for the same spec."""
     x_train, y_train, x_test, y_test = spec.build()

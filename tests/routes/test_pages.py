@@ -18,3 +18,19 @@ def test_openapi_documents_every_endpoint_with_examples(client):
         body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
         assert body["examples"], path
     assert "TraceResponse" in spec["components"]["schemas"]
+
+
+def test_api_documentation_loads_nothing_from_outside(client):
+    import re
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_lab_page(client):
+    page = client.get("/lab")
+    assert page.status_code == 200 and '<script type="module" src="/static/js/lab.js">' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]

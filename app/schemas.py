@@ -121,6 +121,13 @@ def check_matrix(field: str, rows: list[list[float]], n_rows: int, n_cols: int) 
         check_count(f"{field}.{i}", row, n_cols)
 
 
+def check_output_for_loss(network: NetworkSpec, loss: str) -> None:
+    output, needed = network.activations[-1], REQUIRED_OUTPUT.get(loss)
+    if needed and output != needed:
+        raise rule_broken(f"network.activations.{len(network.layers) - 2}", "loss_needs_output",
+                          f"loss {loss} needs a {needed} output layer, not {output}")
+
+
 class Problem(Strict):
     """A network, a loss and a batch of examples: what every computation starts from."""
 
@@ -145,11 +152,7 @@ class Problem(Strict):
             raise rule_broken("inputs", "too_many_values",
                               f"examples × neurons past the input layer is {values}; the limit "
                               f"is {MAX_TRACE_VALUES}: use fewer examples or a smaller network")
-        output = self.network.activations[-1]
-        needed = REQUIRED_OUTPUT.get(self.loss)
-        if needed and output != needed:
-            raise rule_broken(f"network.activations.{len(layers) - 2}", "loss_needs_output",
-                              f"loss {self.loss} needs a {needed} output layer, not {output}")
+        check_output_for_loss(self.network, self.loss)
         for i, row in enumerate(self.targets):
             if self.loss in ("bce", "cross_entropy") and any(v < 0 or v > 1 for v in row):
                 raise rule_broken(f"targets.{i}", "probability",
@@ -367,11 +370,7 @@ class TrainRequest(Strict):
         if layers[0] != len(self.features):
             raise rule_broken("network.layers.0", "features",
                               f"the input layer needs one neuron per feature: {len(self.features)}")
-        output = self.network.activations[-1]
-        needed = REQUIRED_OUTPUT.get(self.loss)
-        if needed and output != needed:
-            raise rule_broken(f"network.activations.{len(layers) - 2}", "loss_needs_output",
-                              f"loss {self.loss} needs a {needed} output layer, not {output}")
+        check_output_for_loss(self.network, self.loss)
         if ds.task == "regression" and layers[-1] != 1:
             raise rule_broken("network.layers", "outputs", "regression needs one output")
         if ds.task == "regression" and self.loss != "mse":

@@ -5,8 +5,8 @@
 
 import { fmt } from '../format.js';
 import { nameText, weightNumber } from '../steps.js';
+import { el } from './svg.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const R = 46;
 const COL_GAP = 300;
 const LEFT = 80;
@@ -15,13 +15,6 @@ const LABEL_AT = 0.62; // past the middle, where edges crossing between two neur
 const LABEL_CHAR = 0.62 * 20; // the width of one character of the 20px monospace label
 const LABELLED_EDGES = 6; // a layer with more edges shows labels only where the step points
 
-function el(tag, attrs = {}, parent = null, text = null) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== null) node.textContent = text;
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
 /**
  * @param {SVGSVGElement} svg

@@ -7,8 +7,8 @@
 
 import { FEATURE_LABELS, featureValue, MAX_HIDDEN_LAYERS, MAX_NEURONS } from '../labstate.js';
 import { css, paintGrid, scale } from './colours.js';
+import { el, SVG } from './svg.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const NODE = 46;
 const COL = 124;
 const ROW = 58;
@@ -16,13 +16,6 @@ const TOP = 58;
 const LEFT = 70;
 const THUMB = 16;
 
-function el(tag, attrs, parent, text = null) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== null) node.textContent = text;
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
 /** A feature's values over a THUMB x THUMB grid of [-6, 6]^2, scaled to [-1, 1]. */
 function featureGrid(name) {

@@ -3,19 +3,13 @@
  * Used for train and test loss, accuracy, and per-layer gradient norms (log scale).
  */
 
-const SVG = 'http://www.w3.org/2000/svg';
+import { el } from './svg.js';
+
 const W = 400;
 const H = 170;
 const PAD = { left: 56, right: 10, top: 10, bottom: 26 };
 const MAX_POINTS = 400;
 
-function el(tag, attrs, parent, text = null) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== null) node.textContent = text;
-  parent.appendChild(node);
-  return node;
-}
 
 const tick = (v) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.001) ? v.toExponential(0) : Number(v.toPrecision(2)).toString());
 

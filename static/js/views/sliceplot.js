@@ -4,19 +4,12 @@
  */
 
 import { fmt } from '../format.js';
+import { el } from './svg.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const W = 520;
 const H = 270;
 const PAD = { left: 78, right: 18, top: 16, bottom: 46 };
 
-function el(tag, attrs, parent, text = null) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== null) node.textContent = text;
-  parent.appendChild(node);
-  return node;
-}
 
 /** @param {SVGSVGElement} svg */
 export function createSlicePlot(svg) {

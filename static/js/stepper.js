@@ -4,7 +4,7 @@
  */
 
 import * as api from './api.js';
-import { buildSteps, describe, exampleValues, neuronNames, parameters, phaseJump, PHASES, revealed } from './steps.js';
+import { buildSteps, describe, exampleValues, hasParameter, neuronNames, parameters, phaseJump, PHASES, revealed } from './steps.js';
 import { clone, decode, encode, fromPreset, traceRequest } from './state.js';
 import { createDiagram, dependencyPath } from './views/diagram.js';
 import { createEditor } from './views/editor.js';
@@ -64,8 +64,14 @@ async function ensureRuns(iteration) {
   }
 }
 
+/** The selected parameter, if the network (which an edit may have reshaped) still has it. */
+function selection() {
+  const run = runs[state.position.iteration];
+  return run && hasParameter(run.network.layers, state.view.selected) ? state.view.selected : null;
+}
+
 async function ensureSlice() {
-  const p = state.view.selected;
+  const p = selection();
   const run = runs[state.position.iteration];
   const key = p && run ? JSON.stringify([runsFor, state.position.iteration, p]) : '';
   if (key === sliceFor) return;
@@ -98,7 +104,7 @@ function render() {
   const ctx = { setup: state.setup, trace, names, decimals: state.view.decimals, network, next: trace.network, example };
   const current = describe(steps[index], ctx);
   const known = revealed(steps, index);
-  const selected = state.view.selected;
+  const selected = selection();
   diagram.update({ layers, names, network, next: trace.network, ex: exampleValues(trace, state.setup, example), known,
     touch: current.touch, selected, path: dependencyPath(layers, selected), decimals: state.view.decimals });
   explainer.update(steps[index], current);
@@ -218,7 +224,7 @@ function select(p) {
 
 function cycleSelection(dir) {
   const list = parameters(runs[state.position.iteration].network.layers);
-  const p = state.view.selected;
+  const p = selection();
   const at = p ? list.findIndex((q) => q.kind === p.kind && q.layer === p.layer && q.row === p.row && q.col === p.col) : -1;
   select(list[(at + dir + list.length) % list.length]);
 }

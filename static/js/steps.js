@@ -42,6 +42,12 @@ export function parameters(layers) {
   return list;
 }
 
+/** Whether a parameter reference names a weight or bias this network has. */
+export function hasParameter(layers, p) {
+  if (!p || !(p.layer >= 0 && p.layer < layers.length - 1 && p.row >= 0 && p.row < layers[p.layer + 1])) return false;
+  return p.kind === 'bias' || (p.kind === 'weight' && p.col >= 0 && p.col < layers[p.layer]);
+}
+
 /** The small steps of one training step, in order. */
 export function buildSteps(layers) {
   const L = layers.length - 1;

@@ -271,3 +271,14 @@ def test_a_link_with_a_refused_setup_falls_back_to_the_preset(watched, base_url)
     expect(watched.page.locator("#error")).to_contain_text("network.weights.0.1")
     expect(watched.page.locator(".preset")).to_have_value("classic")
     watched.problems[:] = [p for p in watched.problems if "422" not in p]
+
+
+def test_a_selection_the_reshaped_network_lacks_is_dropped(page):
+    page.locator("#diagram .edge[data-param='w,1,1,1'] .edge-hit").click(force=True)
+    expect(page.locator(".param-name")).to_contain_text("w8")
+    page.keyboard.press("e")
+    page.fill("#editor .layers", "2-2-1")
+    page.press("#editor .layers", "Enter")
+    expect(page.locator("#diagram .neuron")).to_have_count(5)
+    expect(page.locator("#inspector .inspector-empty")).to_be_visible()
+    expect(page.locator("#error")).to_be_hidden()

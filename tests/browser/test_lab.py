@@ -153,3 +153,25 @@ def test_lab_fits_1280x720(watched, base_url):
     size = page.evaluate("[document.documentElement.scrollWidth, "
                          "document.documentElement.scrollHeight]")
     assert size[0] <= 1280 and size[1] <= 720
+
+
+def test_a_network_exported_then_imported_carries_on(watched, base_url, tmp_path):
+    page = open_lab(watched, base_url + "/lab")
+    for _ in range(3):
+        page.click(".step")
+    expect(page.locator("#epoch")).to_have_text("000003")
+    loss = page.locator("#train-loss").text_content()
+    with page.expect_download() as download:
+        page.select_option(".export", "network")
+    saved = tmp_path / "network.json"
+    download.value.save_as(saved)
+    with page.expect_download() as download:
+        page.select_option(".export", "png")
+    assert open(download.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    page.click(".reset")
+    expect(page.locator("#epoch")).to_have_text("000000")
+    page.set_input_files(".import", str(saved))
+    expect(page.locator("#epoch")).to_have_text("000003")
+    expect(page.locator("#train-loss")).to_have_text(loss)
+    page.click(".step")
+    expect(page.locator("#epoch")).to_have_text("000004")

@@ -278,7 +278,7 @@ async function importFile(file) {
     generation += 1;
     history = saved.history ?? [];
     run = null;
-    const answer = await api.train({ ...trainRequest(lab, saved.network ? { network: saved.network, optimizer: saved.optimizer, epoch: saved.epoch } : null, 0, BOUNDARY) });
+    const answer = await api.train(trainRequest(lab, saved.network ? { network: saved.network, optimizer: saved.optimizer, epoch: saved.epoch } : null, 0, BOUNDARY));
     run = answer;
     dirty = true;
   } catch (error) {

@@ -101,5 +101,5 @@ export function createInspector(root, { onEdit, onClose }) {
     plot.update(view.slice, name, view.decimals);
   }
 
-  return { update, paramName };
+  return { update };
 }

@@ -211,13 +211,15 @@ def contrast(page, selector):
     }""", selector)
 
 
-def test_projector_mode_fits_the_screen_with_large_high_contrast_text(page):
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_projector_mode_fits_the_screen_with_large_high_contrast_text(page, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
     page.keyboard.press("p")
     expect(page.locator("body")).to_have_class(re.compile("projector"))
     for key in ["ArrowRight"] * 14 + ["w"]:
         page.keyboard.press(key)
-    size = page.evaluate(SCROLL_SIZE)
-    assert size[0] <= 1280 and size[1] <= 720
+    scroll = page.evaluate(SCROLL_SIZE)
+    assert scroll[0] <= size[0] and scroll[1] <= size[1]
     assert float(page.evaluate("getComputedStyle(document.body).fontSize")[:-2]) >= 20
     expect(page.locator("#toolbar")).to_be_hidden()
     for selector in (".step-title", "#explain .formula", ".position", ".param-name"):

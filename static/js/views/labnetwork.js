@@ -106,8 +106,10 @@ export function createLabNetwork(svg, { onLayers }) {
     if (network) {
       const maxW = Math.max(1e-9, ...network.weights.flat(2).map(Math.abs));
       parts.edges.forEach((layer, l) => layer.forEach((row, j) => row.forEach((line, k) => {
-        const w = network.weights[l][j][k];
-        const look = `${css(scale(w, -maxW, maxW))}|${(0.8 + 5 * Math.min(1, Math.abs(w) / maxW)).toFixed(1)}|${w < 0}`;
+        // In 1/16ths of the largest weight: finer steps would rewrite every edge every frame
+        // for changes no one can see.
+        const w = Math.round((network.weights[l][j][k] / maxW) * 16) / 16;
+        const look = `${css(scale(w, -1, 1))}|${(0.8 + 5 * Math.abs(w)).toFixed(1)}|${w < 0}`;
         if (line.look === look) return; // unchanged: no attribute writes, no style work
         line.look = look;
         const [stroke, width, negative] = look.split('|');

@@ -6,7 +6,7 @@
 
 import * as api from './api.js';
 import { encode as encodeStepper } from './state.js';
-import { datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, featureValue, fromCsv, isOneDimensional, toCsv, trainRequest } from './labstate.js';
+import { datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, FEATURE_LABELS, featureValue, fromCsv, isOneDimensional, toCsv, trainRequest } from './labstate.js';
 import { createDataPanel } from './views/datapanel.js';
 import { createHeatmap } from './views/heatmap.js';
 import { createLabControls } from './views/labcontrols.js';
@@ -217,7 +217,7 @@ function tracePoint(x1, x2) {
     setup: { network: { layers, activations, weights, biases }, loss: lab.dataset.task === 'regression' ? 'mse' : lab.loss,
       inputs, targets, learning_rate: lab.learning_rate, update_biases: true },
     position: { iteration: 0, step: 0 },
-    view: { example: 0, selected: null, decimals: 4, projector: false, speed: 1 },
+    view: { example: 0, selected: null, decimals: 4, projector: false, speed: 1, inputNames: lab.features.map((f) => FEATURE_LABELS[f]) },
   };
   window.open(`/${encodeStepper(state)}`, '_blank');
 }

@@ -17,7 +17,8 @@ export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear', '
 export const LOSSES = ['mse', 'bce', 'cross_entropy'];
 export const REQUIRED_OUTPUT = { bce: 'sigmoid', cross_entropy: 'softmax' };
 
-const DEFAULT_VIEW = { example: 0, selected: null, decimals: 4, projector: false, speed: 1, playing: false };
+// inputNames: labels for the input neurons (the lab's features), or null for x1, x2, ...
+const DEFAULT_VIEW = { example: 0, selected: null, decimals: 4, projector: false, speed: 1, playing: false, inputNames: null };
 
 /** A state positioned at the start of a preset's first training step. */
 export function fromPreset(name, request) {

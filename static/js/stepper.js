@@ -99,7 +99,7 @@ function render() {
   const layers = network.layers;
   const steps = buildSteps(layers);
   const index = Math.min(state.position.step, steps.length - 1);
-  const names = neuronNames(layers);
+  const names = neuronNames(layers, state.view.inputNames);
   const example = Math.min(state.view.example, state.setup.inputs.length - 1);
   const ctx = { setup: state.setup, trace, names, decimals: state.view.decimals, network, next: trace.network, example };
   const current = describe(steps[index], ctx);
@@ -240,7 +240,7 @@ function loadPreset(name) {
   edits = edits.then(async () => {
     const answer = await api.preset(name);
     const before = editable();
-    state = { ...fromPreset(name, answer.request), view: { ...state.view, selected: null, example: 0, playing: false } };
+    state = { ...fromPreset(name, answer.request), view: { ...state.view, selected: null, example: 0, playing: false, inputNames: null } };
     runsFor = '';
     await refresh().catch(() => {});
     undoStack.push(before);

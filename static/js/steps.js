@@ -11,17 +11,23 @@ import { equation, equations, frac, join, mi, mn, mo, mtext, paren, partial, row
 export const PHASES = ['inputs', 'forward', 'loss', 'backward', 'update'];
 export const PHASE_LABELS = { inputs: 'Inputs', forward: 'Forward', loss: 'Loss', backward: 'Backward', update: 'Update' };
 
-/** Neuron names per layer: x1.. for inputs, h1.. (h1,1.. with several hidden layers), o1... */
-export function neuronNames(layers) {
+/**
+ * Neuron names per layer: x1.. for inputs (or the names given, such as the lab's features),
+ * h1.. (h1,1.. with several hidden layers), o1...
+ */
+export function neuronNames(layers, inputNames = null) {
   const hidden = layers.length - 2;
   return layers.map((n, i) => Array.from({ length: n }, (_, j) => {
-    if (i === 0) return { base: 'x', sub: `${j + 1}` };
+    if (i === 0) return inputNames?.[j] ? { base: inputNames[j], sub: '' } : { base: 'x', sub: `${j + 1}` };
     if (i === layers.length - 1) return { base: 'o', sub: `${j + 1}` };
     return { base: 'h', sub: hidden > 1 ? `${i},${j + 1}` : `${j + 1}` };
   }));
 }
 
 export const nameText = (name) => `${name.base}${name.sub}`;
+
+/** An input's symbol in a formula: x with its number, or its own name. */
+const inputName = (names, k) => (names[0][k].sub ? mi(names[0][k].base, names[0][k].sub) : mi(names[0][k].base));
 
 /** Weights numbered w1, w2, ... layer by layer, row by row: the classic tutorial's numbering. */
 export function weightNumber(layers, l, j, k) {
@@ -170,11 +176,11 @@ export function describe(step, ctx) {
   const fused = (l) => l === L - 1 && ((setup.loss === 'bce' && act(l) === 'sigmoid') || (setup.loss === 'cross_entropy' && act(l) === 'softmax'));
   const incoming = (l, j) => Array.from({ length: layers[l] }, (_, k) => [l, j, k]);
   const label = (name) => nameText(name);
-  const inputSym = (l, k) => (l === 0 ? mi('x', `${k + 1}`) : sym('a', l, k));
+  const inputSym = (l, k) => (l === 0 ? inputName(names, k) : sym('a', l, k));
 
   switch (step.kind) {
     case 'inputs': {
-      const terms = ex.x.map((v, k) => row(mi('x', `${k + 1}`), mo('='), mn(f(v))));
+      const terms = ex.x.map((v, k) => row(inputName(names, k), mo('='), mn(f(v))));
       return {
         title: `The inputs enter${batchNote}`,
         text: `Each input neuron holds one feature of the example. Targets: ${ex.t.map(f).join(', ')}.`,
@@ -371,7 +377,7 @@ function describeWeight(step, ctx, ex, h) {
   const own = ex.delta[l][j] * input;
   const target = label(nm(l + 1, j));
   const source = label(nm(l, k));
-  const inputSym = l === 0 ? mi('x', `${k + 1}`) : sym('a', l, k);
+  const inputSym = l === 0 ? inputName(ctx.names, k) : sym('a', l, k);
   const dzdw = partial(sym('z', l + 1, j), wName(l, j, k));
   const lhs = partial(mi('L'), wName(l, j, k));
   const chain = fused(l) || act(l) === 'softmax'

@@ -98,6 +98,8 @@ def test_trace_a_point_opens_the_step_through_with_its_batch(watched, base_url, 
     stepper = opened.value
     stepper.wait_for_selector("body.ready")
     expect(stepper.locator("#example")).to_contain_text("example 1 of 10")
+    # The inputs keep the lab's feature names.
+    assert stepper.locator("#diagram .neuron .name").first.text_content() == "x₁"
     stepper.keyboard.press("w")
     expect(stepper.locator("#inspector .batch tbody tr")).to_have_count(8)
     stepper.close()

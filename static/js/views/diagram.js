@@ -13,7 +13,7 @@ const LEFT = 80;
 const TOP = 120;
 const LABEL_AT = 0.62; // past the middle, where edges crossing between two neurons have parted
 const LABEL_CHAR = 0.62 * 20; // the width of one character of the 20px monospace label
-const LABELLED_EDGES = 6; // a layer with more edges shows labels only where the step points
+const LABELLED_EDGES = 4; // a layer with more edges shows labels only where the step points (more overlap)
 
 
 /**

@@ -177,3 +177,23 @@ def test_a_network_exported_then_imported_carries_on(watched, base_url, tmp_path
     expect(page.locator("#train-loss")).to_have_text(loss)
     page.click(".step")
     expect(page.locator("#epoch")).to_have_text("000004")
+
+
+def test_trace_a_point_of_one_input_data(watched, base_url):
+    sine = {"name": "sine", "task": "regression", "n": 100, "noise": 0, "seed": 1,
+            "test_fraction": 0.5}
+    page = open_lab(watched, lab_url(base_url, dataset=sine, features=["x1"], loss="mse"))
+    data = page.evaluate("""async () => (await fetch('/api/v1/datasets', {method: 'POST',
+        headers: {'content-type': 'application/json'}, body: JSON.stringify({name: 'sine',
+        task: 'regression', n: 100, noise: 0, seed: 1, test_fraction: 0.5})})).json()""")
+    x1, y = data["train"]["x"][0][0], data["train"]["y"][0]
+    box = page.locator("#heatmap").bounding_box()
+    page.click(".trace-point")
+    with page.context.expect_page() as opened:
+        page.mouse.click(box["x"] + (x1 + 6) / 12 * box["width"],
+                         box["y"] + (0.5 - y / 3.2) * box["height"])
+    stepper = opened.value
+    stepper.wait_for_selector("body.ready")
+    stepper.keyboard.press("ArrowRight")
+    expect(stepper.locator("#explain .formula")).to_contain_text(f"{x1:.4f}".replace("-", "−"))
+    stepper.close()

@@ -7,6 +7,7 @@
 import { CLASS_COLOURS, css, paintGrid, scale } from './colours.js';
 
 const DOMAIN = 6;
+const CURVE_RANGE = 1.6; // one-input data: the plot's height runs from -1.6 to 1.6
 
 /**
  * @param {HTMLCanvasElement} canvas
@@ -96,7 +97,7 @@ export function createHeatmap(canvas, { onClick }) {
   }
 
   function drawCurve(ctx, w) {
-    const toY = (v) => w / 2 - (v / 1.6) * (w / 2);
+    const toY = (v) => w / 2 - (v / CURVE_RANGE) * (w / 2);
     ctx.strokeStyle = 'rgba(0, 0, 0, 0.3)';
     ctx.beginPath(); ctx.moveTo(0, w / 2); ctx.lineTo(w, w / 2); ctx.stroke();
     const { data, boundary } = view;
@@ -124,12 +125,13 @@ export function createHeatmap(canvas, { onClick }) {
     const reach = (2 * DOMAIN) / 40;
     let best = -1; let bestD = reach;
     view.data[part].x.forEach((x, i) => {
-      const y = view.oneInput ? view.data[part].y[i] * 1.6 * (DOMAIN / 6) : x[1];
+      // A click's height is in plane units; a one-input plot shows targets on that height.
+      const y = view.oneInput ? view.data[part].y[i] * (DOMAIN / CURVE_RANGE) : x[1];
       const d = Math.hypot(x[0] - x1, y - x2);
       if (d < bestD) { best = i; bestD = d; }
     });
     return best;
   }
 
-  return { update, nearest, redraw: () => view && update(view) };
+  return { update, nearest };
 }

@@ -94,8 +94,8 @@ export function createInspector(root, { onEdit, onClose }) {
         cell.append(num, bar);
       });
       const foot = table.createTFoot().insertRow();
-      foot.insertCell().textContent = values.length > 8 ? `mean of ${values.length}` : 'mean';
-      foot.insertCell().textContent = `${f(analytic)}  (the update uses this)`;
+      foot.insertCell().textContent = `${values.length > 8 ? `mean of ${values.length}` : 'mean'}, used by the update`;
+      foot.insertCell().textContent = f(analytic);
       batch.appendChild(table);
     }
     plot.update(view.slice, name, view.decimals);

@@ -62,9 +62,7 @@ async function change(patch) {
   const reshaped = ['dataset', 'points', 'features', 'hidden', 'activation', 'seed'].some((k) => k in patch);
   if ('dataset' in patch || 'points' in patch) await loadData();
   if (reshaped || !run) return reset();
-  // Training settings apply from the next epoch on, to the weights as they are.
-  if ('optimizer' in patch) run.optimizer = { name: lab.optimizer, learning_rate: lab.learning_rate };
-  if ('learning_rate' in patch) run.optimizer = { ...run.optimizer, learning_rate: lab.learning_rate };
+  // Training settings apply from the next call on, to the weights as they are (trainRequest).
   dirty = true;
   return undefined;
 }

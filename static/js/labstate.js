@@ -83,7 +83,11 @@ export function trainRequest(lab, run, epochs, boundary) {
     loss: lab.dataset.task === 'regression' ? 'mse' : lab.loss,
     dataset: datasetSpec(lab),
     features: lab.features,
-    optimizer: run ? run.optimizer : { name: lab.optimizer, learning_rate: lab.learning_rate },
+    // The settings as they are now, even if they changed while a call was on its way; the
+    // optimizer's state carries on unless the optimizer itself changed.
+    optimizer: run?.optimizer.name === lab.optimizer
+      ? { ...run.optimizer, learning_rate: lab.learning_rate }
+      : { name: lab.optimizer, learning_rate: lab.learning_rate },
     regularization: { kind: lab.regularization, rate: lab.rate },
     batch_size: lab.batch_size,
     epochs,

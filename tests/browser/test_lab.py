@@ -197,3 +197,17 @@ def test_trace_a_point_of_one_input_data(watched, base_url):
     stepper.keyboard.press("ArrowRight")
     expect(stepper.locator("#explain .formula")).to_contain_text(f"{x1:.4f}".replace("-", "−"))
     stepper.close()
+
+
+def test_a_learning_rate_changed_while_playing_is_used(watched, base_url):
+    page = open_lab(watched, base_url + "/lab")
+    page.click(".play")
+    expect(page.locator("#epoch")).not_to_have_text(re.compile("^0000[0-2]"), timeout=5000)
+    page.select_option(".lr", "0.3")
+    page.wait_for_timeout(300)
+    page.click(".play")
+    page.wait_for_timeout(200)
+    with page.expect_download() as download:
+        page.select_option(".export", "network")
+    saved = json.loads(open(download.value.path()).read())
+    assert saved["optimizer"]["learning_rate"] == 0.3 and saved["settings"]["learning_rate"] == 0.3

@@ -14,8 +14,10 @@ CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "moons")
 REGRESSION = ("plane", "gauss", "sine")
 ONE_DIMENSIONAL = ("sine",)
 
+Points = tuple[np.ndarray, np.ndarray]  # inputs (n, 1 or 2) and labels or targets (n,)
 
-def circle(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+
+def circle(rng: np.random.Generator, n: int, noise: float) -> Points:
     """Label 1 inside radius 2.5, 0 in the ring from 3.5 to 5; noise shifts the points."""
     radius = 5.0
     inner = n // 2
@@ -28,7 +30,7 @@ def circle(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, 
     return x, label
 
 
-def xor(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def xor(rng: np.random.Generator, n: int, noise: float) -> Points:
     """Label 1 where x1 and x2 have the same sign; points keep 0.3 away from the axes."""
     x = rng.uniform(-5, 5, (n, 2))
     x += np.where(x > 0, 0.3, -0.3)
@@ -37,7 +39,7 @@ def xor(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.
     return x, label
 
 
-def gauss(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def gauss(rng: np.random.Generator, n: int, noise: float) -> Points:
     """Two round clouds, label 1 around (2, 2) and 0 around (-2, -2); noise widens them."""
     spread = 0.5 + 3.5 * noise
     half = n // 2
@@ -47,7 +49,7 @@ def gauss(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, n
     return x, label
 
 
-def spiral(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def spiral(rng: np.random.Generator, n: int, noise: float) -> Points:
     """Two interleaved spiral arms, one per label."""
     half = n // 2
     parts, labels = [], []
@@ -61,7 +63,7 @@ def spiral(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, 
     return np.concatenate(parts), np.concatenate(labels)
 
 
-def moons(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def moons(rng: np.random.Generator, n: int, noise: float) -> Points:
     """Two interleaved half circles of radius 3, label 1 on the upper one."""
     half = n // 2
     t_up, t_down = rng.uniform(0, np.pi, half), rng.uniform(0, np.pi, n - half)
@@ -71,16 +73,13 @@ def moons(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, n
     return x, np.concatenate([np.ones(half), np.zeros(n - half)])
 
 
-def plane(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def plane(rng: np.random.Generator, n: int, noise: float) -> Points:
     """Target (x1 + x2) / 12, a tilted plane from -1 to 1; noise is added to the target."""
     x = rng.uniform(-DOMAIN, DOMAIN, (n, 2))
     return x, (x[:, 0] + x[:, 1]) / (2 * DOMAIN) + rng.uniform(-1, 1, n) * noise * 0.5
 
 
 GAUSS_BUMPS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
-
-
-Points = tuple[np.ndarray, np.ndarray]
 
 
 def gauss_regression(rng: np.random.Generator, n: int, noise: float) -> Points:
@@ -92,7 +91,7 @@ def gauss_regression(rng: np.random.Generator, n: int, noise: float) -> Points:
     return x, np.clip(y, -1, 1) + rng.uniform(-1, 1, n) * noise * 0.5
 
 
-def sine(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def sine(rng: np.random.Generator, n: int, noise: float) -> Points:
     """One input: target sin(x1), noise added to the target."""
     x = rng.uniform(-DOMAIN, DOMAIN, (n, 1))
     return x, np.sin(x[:, 0]) + rng.normal(0, 0.5 * noise + 1e-12, n)

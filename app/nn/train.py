@@ -190,8 +190,8 @@ def neuron_health(net: Network, x: np.ndarray) -> list[dict[str, list]]:
     report = []
     for z, a, name in zip(zs, acts[1:], net.activations):
         act = ACTIVATIONS[name]
-        dead = ((z <= 0).all(axis=0) if name in ("relu", "leaky_relu")
-                else np.zeros(z.shape[1], bool))
+        # Only ReLU can die: leaky ReLU keeps a slope of 0.01 below zero, so it still learns.
+        dead = (z <= 0).all(axis=0) if name == "relu" else np.zeros(z.shape[1], bool)
         if name in ("sigmoid", "tanh"):
             peak = 0.25 if name == "sigmoid" else 1.0
             saturated = (act.der(z, a) < SATURATION * peak).mean(axis=0)

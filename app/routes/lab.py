@@ -40,9 +40,7 @@ def grid(resolution: int, inputs: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def optimizer_json(opt: Optimizer) -> dict:
-    state = {"steps": opt.steps}
-    for key, values in opt.state.items():
-        state[key] = values
+    state = {"steps": opt.steps, **opt.state}
     return {"name": opt.name, "learning_rate": opt.learning_rate, "momentum": opt.momentum,
             "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "state": state}
 

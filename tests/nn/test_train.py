@@ -94,5 +94,7 @@ def test_dead_and_saturated_neurons_are_reported():
                   [np.array([-100.0, 0.0]), np.array([0.0])], ["relu", "linear"])
     health = neuron_health(net, np.array([[1.0, 2.0], [3.0, -1.0]]))
     assert health[0]["dead"] == [True, False]
+    leaky = Network(net.weights, net.biases, ["leaky_relu", "linear"])
+    assert neuron_health(leaky, np.array([[1.0, 2.0], [3.0, -1.0]]))[0]["dead"] == [False, False]
     net = Network([np.array([[50.0]])], [np.array([0.0])], ["tanh"])
     assert neuron_health(net, np.array([[1.0], [0.001]]))[0]["saturated"] == [0.5]

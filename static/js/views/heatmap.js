@@ -28,7 +28,7 @@ export function createHeatmap(canvas, { onClick }) {
     const box = canvas.getBoundingClientRect();
     const px = ((event.clientX - box.left) / box.width) * size();
     const py = ((event.clientY - box.top) / box.height) * size();
-    onClick({ x1: toValue(px), x2: -toValue(py), remove: remove || event.altKey, shift: event.shiftKey });
+    onClick({ x1: toValue(px), x2: -toValue(py), remove: remove || event.altKey });
   }
 
   function fit() {

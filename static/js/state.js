@@ -10,9 +10,10 @@
  * }
  */
 
+import { nameText, neuronNames, weightNumber } from './steps.js';
 import { pack, unpack } from './url.js';
 
-export const LIMITS = { maxWeightLayers: 10, maxNeurons: 64, maxExamples: 4096 };
+export const LIMITS = { maxWeightLayers: 10, maxNeurons: 64, maxExamples: 4096, maxLearningRate: 100 };
 export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear', 'softmax'];
 export const LOSSES = ['mse', 'bce', 'cross_entropy'];
 export const REQUIRED_OUTPUT = { bce: 'sigmoid', cross_entropy: 'softmax' };
@@ -38,13 +39,73 @@ export function encode(state) {
   return `?s=${pack({ ...state, view })}`;
 }
 
-/** The state in a URL query string, or null when there is none or it does not parse. */
+/** The most training steps a link may ask for: each is one /trace call, made one after another. */
+export const MAX_ITERATION = 500;
+export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+export const DECIMALS = [2, 3, 4, 5, 6, 8];
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const nearest = (list, v) => list.reduce((best, x) => (Math.abs(x - v) < Math.abs(best - v) ? x : best));
+
+/**
+ * Reads the state a link carries. What cannot be used is dropped or clamped, never silently:
+ * each such change is a sentence in `problems`, for the page to show.
+ * @param {string} search the URL's query string
+ * @returns {{state: object|null, problems: string[]}} state null when the link has none usable
+ */
 export function decode(search) {
-  const state = unpack(new URLSearchParams(search).get('s'));
-  if (!state?.setup?.network) return null;
-  return { preset: state.preset ?? null, setup: state.setup,
-    position: { iteration: 0, step: 0, ...state.position },
-    view: { ...DEFAULT_VIEW, ...state.view, playing: false } };
+  const text = new URLSearchParams(search).get('s');
+  if (text === null) return { state: null, problems: [] };
+  const raw = unpack(text);
+  if (!isObject(raw) || !isObject(raw.setup) || !isObject(raw.setup.network)) {
+    return { state: null, problems: ['The link\'s state could not be read (it may have been cut short or changed).'] };
+  }
+  const problems = [];
+  const position = { iteration: 0, step: 0 };
+  const rawPosition = isObject(raw.position) ? raw.position : {};
+  for (const key of ['iteration', 'step']) {
+    const v = rawPosition[key];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 0) problems.push(`The ${key === 'step' ? 'step' : 'training step'} number ${JSON.stringify(v)} is not a whole number ≥ 0; starting at the first.`);
+    else position[key] = v;
+  }
+  if (position.iteration > MAX_ITERATION) {
+    problems.push(`Training step ${position.iteration + 1} is further than a link may go (${MAX_ITERATION + 1}); showing step ${MAX_ITERATION + 1}.`);
+    position.iteration = MAX_ITERATION;
+  }
+  const view = { ...DEFAULT_VIEW };
+  const rawView = isObject(raw.view) ? raw.view : {};
+  if ('decimals' in rawView) {
+    const d = rawView.decimals;
+    view.decimals = typeof d === 'number' && Number.isFinite(d) ? nearest(DECIMALS, d) : DEFAULT_VIEW.decimals;
+    if (view.decimals !== d) problems.push(`${JSON.stringify(d)} decimals cannot be shown; showing ${view.decimals}.`);
+  }
+  if ('speed' in rawView) {
+    const v = rawView.speed;
+    view.speed = typeof v === 'number' && Number.isFinite(v) ? nearest(SPEEDS, v) : DEFAULT_VIEW.speed;
+    if (view.speed !== v) problems.push(`Speed ${JSON.stringify(v)} is not one of ${SPEEDS.join(', ')}; playing at ${view.speed}×.`);
+  }
+  if ('projector' in rawView) view.projector = rawView.projector === true;
+  if ('example' in rawView) {
+    const e = rawView.example;
+    const n = Array.isArray(raw.setup.inputs) ? raw.setup.inputs.length : 1;
+    if (Number.isInteger(e) && e >= 0 && e < n) view.example = e;
+    else problems.push(`Example ${JSON.stringify(e)} is not in the batch; showing example 1.`);
+  }
+  if (rawView.selected != null) {
+    const p = rawView.selected;
+    const ok = isObject(p) && (p.kind === 'weight' || p.kind === 'bias')
+      && [p.layer, p.row].every((v) => Number.isInteger(v) && v >= 0) && (p.kind === 'bias' || (Number.isInteger(p.col) && p.col >= 0));
+    if (ok) view.selected = p.kind === 'weight' ? { kind: p.kind, layer: p.layer, row: p.row, col: p.col } : { kind: p.kind, layer: p.layer, row: p.row };
+    else problems.push('The link\'s selected parameter could not be read; nothing is selected.');
+  }
+  if (rawView.inputNames != null) {
+    const names = rawView.inputNames;
+    if (Array.isArray(names) && names.every((n) => typeof n === 'string' && n.length <= 20)) view.inputNames = names;
+    else problems.push('The link\'s input names could not be read; the inputs are called x1, x2, ….');
+  }
+  const preset = typeof raw.preset === 'string' ? raw.preset : null;
+  return { state: { preset, setup: raw.setup, position, view }, problems };
 }
 
 /** A deep copy, for undo snapshots. */
@@ -121,4 +182,38 @@ export function traceRequest(setup, network) {
     per_example: setup.inputs.length > 1 && setup.inputs.length * nWeights <= 131072,
     gradient_check: nParams <= 1000,
   };
+}
+
+/**
+ * An API error's field path as the page names it: `network.weights.1.0.0` is w5,
+ * `learning_rate` the learning rate, `inputs.0.1` input x2 of example 1.
+ * @param {string} field the `field` of an API error
+ * @param {number[]} layers the network's layer sizes
+ * @param {string[]|null} inputNames
+ */
+export function fieldLabel(field, layers, inputNames = null) {
+  const [head, ...rest] = field.split('.');
+  const at = rest.map(Number);
+  const names = neuronNames(layers, inputNames);
+  const neuron = (i, j) => (names[i]?.[j] ? nameText(names[i][j]) : `neuron ${j + 1} of layer ${i}`);
+  if (head === 'learning_rate') return 'learning rate';
+  if (head === 'update_biases') return 'update biases';
+  if (head === 'loss') return 'loss';
+  if (head === 'inputs' || head === 'targets') {
+    const what = head === 'inputs' ? 'input' : 'target';
+    if (at.length === 2) return `${what} ${head === 'inputs' ? neuron(0, at[1]) : `t${at[1] + 1}`} of example ${at[0] + 1}`;
+    if (at.length === 1) return `example ${at[0] + 1}'s ${head}`;
+    return head;
+  }
+  if (head === 'network') {
+    const [part, ...more] = rest;
+    const [l, j, k] = more.map(Number);
+    if (part === 'weights' && more.length === 3 && layers[l] > k && layers[l + 1] > j) return `w${weightNumber(layers, l, j, k)}`;
+    if (part === 'weights' && more.length === 2) return `the weights into ${neuron(l + 1, j)}`;
+    if (part === 'biases' && more.length === 2) return `the bias of ${neuron(l + 1, j)}`;
+    if (part === 'activations' && more.length === 1) return l === layers.length - 2 ? 'the output activation' : `the activation of layer ${l + 1}`;
+    if (part === 'layers') return 'layers';
+    return part ? `the network's ${part}` : 'the network';
+  }
+  return field;
 }

@@ -157,10 +157,10 @@ def test_help_overlay(page):
 def test_play_advances_by_itself(page):
     page.select_option(".speed", "8")
     page.keyboard.press(" ")
-    expect(page.locator(".play")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#toolbar .play")).to_have_attribute("aria-pressed", "true")
     expect(title(page)).not_to_have_text("The inputs enter", timeout=3000)
     page.keyboard.press(" ")
-    expect(page.locator(".play")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#toolbar .play")).to_have_attribute("aria-pressed", "false")
 
 
 def test_each_step_is_announced(page):
@@ -180,11 +180,18 @@ def test_editor_changes_the_layer_structure(page):
 
 def test_an_invalid_edit_is_refused_with_the_reason(page, watched):
     page.keyboard.press("e")
-    page.select_option("#editor .loss", "cross_entropy")
+    page.select_option("#editor .loss", "bce")
     expect(page.locator("#diagram .neuron")).to_have_count(6)
-    page.fill("#editor .lr", "1000")
-    page.press("#editor .lr", "Enter")
-    expect(page.locator("#error")).to_contain_text("learning_rate")
+    cell = page.locator("#editor input[data-kind='targets'][data-row='0'][data-col='0']")
+    cell.fill("2")
+    cell.press("Enter")
+    # The API refuses it; the field says why in the page's words and shows the value in use.
+    cell = page.locator("#editor input[data-kind='targets'][data-row='0'][data-col='0']")
+    expect(cell).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#" + cell.get_attribute("aria-describedby"))
+    expect(message).to_contain_text("example 1's targets: bce targets must lie in [0, 1]")
+    expect(message).to_contain_text("Nothing was changed")
+    expect(cell).to_have_value("0.01")
     expect(page.locator("#diagram .neuron")).to_have_count(6)
     # The refusal is the point of this test: it is not a problem of the page.
     refused = [p for p in watched.problems if "422" in p]
@@ -270,7 +277,7 @@ def test_a_link_with_a_refused_setup_falls_back_to_the_preset(watched, base_url)
     token = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
     watched.page.goto(f"{base_url}/?s={token}")
     watched.page.wait_for_selector("body.ready")
-    expect(watched.page.locator("#error")).to_contain_text("network.weights.0.1")
+    expect(watched.page.locator("#error")).to_contain_text("the weights into o2: needs 2 entries")
     expect(watched.page.locator(".preset")).to_have_value("classic")
     watched.problems[:] = [p for p in watched.problems if "422" not in p]
 

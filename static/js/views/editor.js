@@ -1,11 +1,24 @@
 /**
  * The editor: the layer structure, activations, loss, learning rate, and the examples. Every
  * change hands `onChange` a function from the setup to the changed setup, so the orchestrator
- * applies it to the setup as it is then, even after earlier changes still on their way; the
- * API has the final word on what is valid.
+ * applies it to the setup as it is then, even after earlier changes still on their way, and
+ * the key of the field it came from. What the page can tell is wrong is refused here, next to
+ * the field, before anything changes; the API has the final word on the rest (`refuse`).
  */
 
 import { ACTIVATIONS, LIMITS, LOSSES, reshape, withLoss } from '../state.js';
+import { accept, parseNumber, refuse as refuseField } from './fields.js';
+
+/** Layer sizes exactly as typed: whole numbers joined by dashes, commas, spaces or x. */
+export function parseLayers(text) {
+  const parts = text.trim().split(/\s*[-,x×\s]\s*/);
+  if (!parts.every((p) => /^[0-9]+$/.test(p))) return { problem: 'layers are whole numbers joined by dashes, like 2-3-2' };
+  const layers = parts.map(Number);
+  if (layers.length < 2) return { problem: 'layers need at least an input and an output layer' };
+  if (layers.length > LIMITS.maxWeightLayers + 1) return { problem: `layers allow at most ${LIMITS.maxWeightLayers} weight layers` };
+  if (layers.some((n) => n < 1 || n > LIMITS.maxNeurons)) return { problem: `each layer has 1 to ${LIMITS.maxNeurons} neurons` };
+  return { layers };
+}
 
 /**
  * @param {HTMLElement} root
@@ -19,7 +32,6 @@ export function createEditor(root, { onChange, onClose }) {
   const lr = $('.lr');
   const biases = $('.update-biases');
   const data = $('.data');
-  const message = $('.layers-message');
   let setup = null;
 
   LOSSES.forEach((name) => loss.add(new Option(name, name)));
@@ -27,24 +39,47 @@ export function createEditor(root, { onChange, onClose }) {
   // Typing in the editor must not step the visualizer; Escape still closes it.
   root.addEventListener('keydown', (event) => { if (event.key !== 'Escape') event.stopPropagation(); });
 
+  /** The field a key names: 'layers', 'lr', 'loss', 'update-biases', 'activation:l', 'inputs:i:k'. */
+  function field(key) {
+    const [kind, a, b] = key.split(':');
+    if (kind === 'activation') return activations.querySelector(`select[data-layer="${a}"]`);
+    if (kind === 'inputs' || kind === 'targets') return data.querySelector(`input[data-kind="${kind}"][data-row="${a}"][data-col="${b}"]`);
+    return $(`.${kind}`);
+  }
+
+  /**
+   * Shows the setup in use again, then marks the field with why its value was not used.
+   * @param {string} key the field's key
+   * @param {string} text the sentence to show
+   */
+  function refuse(key, text) {
+    const shown = setup;
+    setup = null;
+    update(shown);
+    layersInput.value = shown.network.layers.join('-'); // even while it has the focus
+    const target = field(key);
+    if (target) refuseField(target, text);
+  }
+
+  const change = (key, fn) => { accept(field(key)); onChange(fn, key); };
+
   layersInput.addEventListener('change', () => {
-    const layers = layersInput.value.split(/[^0-9]+/).filter(Boolean).map(Number);
-    const problem = layers.length < 2 ? 'at least an input and an output layer'
-      : layers.length > LIMITS.maxWeightLayers + 1 ? `at most ${LIMITS.maxWeightLayers} weight layers`
-        : layers.some((n) => n < 1 || n > LIMITS.maxNeurons) ? `1 to ${LIMITS.maxNeurons} neurons per layer` : '';
-    message.textContent = problem ? `Needs ${problem}.` : '';
-    if (!problem) onChange((s) => reshape(s, layers));
+    const typed = layersInput.value;
+    const { layers, problem } = parseLayers(typed);
+    if (problem) refuse('layers', `“${typed}” was not used: ${problem}. Still ${setup.network.layers.join('-')}.`);
+    else change('layers', (s) => reshape(s, layers));
   });
-  loss.addEventListener('change', () => { const name = loss.value; onChange((s) => withLoss(s, name)); });
+  loss.addEventListener('change', () => { const name = loss.value; change('loss', (s) => withLoss(s, name)); });
   lr.addEventListener('change', () => {
-    const value = Number(lr.value);
-    if (Number.isFinite(value)) onChange((s) => ({ ...s, learning_rate: value }));
+    const { value, problem } = parseNumber(lr.value, { min: 0, max: LIMITS.maxLearningRate, name: 'The learning rate' });
+    if (problem) refuse('lr', `${problem}; it stays ${setup.learning_rate}.`);
+    else change('lr', (s) => ({ ...s, learning_rate: value }));
   });
-  biases.addEventListener('change', () => { const on = biases.checked; onChange((s) => ({ ...s, update_biases: on })); });
+  biases.addEventListener('change', () => { const on = biases.checked; change('update-biases', (s) => ({ ...s, update_biases: on })); });
   activations.addEventListener('change', (event) => {
     const l = Number(event.target.dataset.layer);
     const name = event.target.value;
-    onChange((s) => {
+    change(`activation:${l}`, (s) => {
       const next = [...s.network.activations];
       next[l] = name;
       return { ...s, network: { ...s.network, activations: next } };
@@ -52,9 +87,12 @@ export function createEditor(root, { onChange, onClose }) {
   });
   data.addEventListener('change', (event) => {
     const { kind, row, col } = event.target.dataset;
-    const value = Number(event.target.value);
-    if (!kind || !Number.isFinite(value)) return;
-    onChange((s) => {
+    if (!kind) return;
+    const key = `${kind}:${row}:${col}`;
+    const name = `${kind === 'inputs' ? 'Input' : 'Target'} ${+col + 1} of example ${+row + 1}`;
+    const { value, problem } = parseNumber(event.target.value, { name });
+    if (problem) { refuse(key, `${problem}; it stays ${setup[kind][+row][+col]}.`); return; }
+    change(key, (s) => {
       const rows = s[kind].map((r) => [...r]);
       if (rows[+row]) rows[+row][+col] = value;
       return { ...s, [kind]: rows };
@@ -116,5 +154,5 @@ export function createEditor(root, { onChange, onClose }) {
     root.querySelector(`input[data-kind="${kind}"][data-row="${row}"][data-col="${col}"]`)?.focus();
   }
 
-  return { update, focusField };
+  return { update, focusField, refuse };
 }

@@ -14,6 +14,32 @@ export function createExplainer(root, live) {
   const formula = root.querySelector('.formula');
   let last = '';
 
+  /**
+   * Scales the formula down until it fits its panel, so a clicker never needs to scroll, but
+   * not below the size the stylesheet sets as readable (`--formula-min`); past that it wraps
+   * onto a scroll the panel shows.
+   */
+  function fit() {
+    formula.style.setProperty('--fit', '1');
+    const math = formula.firstElementChild;
+    if (!math || !root.clientWidth) return;
+    const style = getComputedStyle(formula);
+    const size = parseFloat(style.fontSize);
+    const least = parseFloat(style.getPropertyValue('--formula-min')) || 0;
+    // A block <math> is as wide as its panel: its first child is as wide as the formula.
+    const box = (math.firstElementChild ?? math).getBoundingClientRect();
+    const wide = box.width;
+    const tall = math.getBoundingClientRect().height;
+    const spare = root.clientHeight - (root.scrollHeight - tall); // the height the formula may take
+    const scale = Math.min(1, (formula.clientWidth - 2) / wide, spare > 0 ? spare / tall : 1);
+    formula.style.setProperty('--fit', String(Math.max(scale, least / size, 0.5).toFixed(3)));
+    fitted = `${root.clientWidth}x${root.clientHeight}`;
+  }
+  let fitted = '';
+  // Refit when the panel changes size (projector mode, the inspector opening), not when the
+  // fit itself resized it.
+  new ResizeObserver(() => { if (`${root.clientWidth}x${root.clientHeight}` !== fitted) fit(); }).observe(root);
+
   /** @param {{phase: string, title: string, text: string, math: object}} step */
   function update(step, described) {
     const key = `${step.phase}|${described.title}|${plain(described.math)}`;
@@ -24,6 +50,7 @@ export function createExplainer(root, live) {
     title.textContent = described.title;
     text.textContent = described.text;
     formula.replaceChildren(render(described.math));
+    fit();
     live.textContent = `${described.title}. ${described.text} ${plain(described.math).replace(/\s+/g, ' ')}`;
   }
 

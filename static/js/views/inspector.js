@@ -6,6 +6,7 @@
 import { fmt } from '../format.js';
 import { render } from '../math.js';
 import { nameText, weightNumber } from '../steps.js';
+import { accept, parseNumber, refuse as refuseField } from './fields.js';
 import { createSlicePlot } from './sliceplot.js';
 
 /**
@@ -21,12 +22,18 @@ export function createInspector(root, { onEdit, onClose }) {
   const badge = root.querySelector('.grad-check');
   const batch = root.querySelector('.batch');
   const plot = createSlicePlot(root.querySelector('.slice'));
+  const sliceNote = root.querySelector('.slice-problem');
   let current = null;
 
   root.querySelector('.close').addEventListener('click', onClose);
+  let shownValue = null;
+  let name = '';
   input.addEventListener('change', () => {
-    const value = Number(input.value);
-    if (current && input.value.trim() !== '' && Number.isFinite(value)) onEdit(current, value);
+    if (!current) return;
+    const { value, problem } = parseNumber(input.value, { name });
+    if (problem) { refuse('value', `${problem}; it stays ${shownValue}.`); return; }
+    accept(input);
+    onEdit(current, value);
   });
   // Keys typed into the value box are for the box, not for stepping; Escape leaves it.
   input.addEventListener('keydown', (event) => {
@@ -40,21 +47,33 @@ export function createInspector(root, { onEdit, onClose }) {
   }
 
   /**
+   * Shows the value in use again and says why the typed one was not used.
+   * @param {string} _key the field (the inspector has one: 'value')
+   * @param {string} text
+   */
+  function refuse(_key, text) {
+    input.value = String(shownValue);
+    refuseField(input, text);
+  }
+
+  /**
    * @param {object} view {selected, layers, names, network, trace, described, slice, decimals, example, n}
    */
   function update(view) {
     const p = view.selected;
+    if (p !== current) accept(input);
     current = p;
     root.classList.toggle('has-selection', Boolean(p));
     empty.hidden = Boolean(p);
     body.hidden = !p;
     if (!p) return;
     const f = (v) => fmt(v, view.decimals);
-    const name = paramName(view.layers, view.names, p);
+    name = paramName(view.layers, view.names, p);
     const from = p.kind === 'weight' ? `${nameText(view.names[p.layer][p.col])} → ` : 'bias of ';
     heading.textContent = `${name}: ${from}${nameText(view.names[p.layer + 1][p.row])}`;
     const value = p.kind === 'weight' ? view.network.weights[p.layer][p.row][p.col] : view.network.biases[p.layer][p.row];
-    if (document.activeElement !== input) input.value = String(value);
+    if (document.activeElement !== input && value !== shownValue) input.value = String(value);
+    shownValue = value;
     chain.replaceChildren(render(view.described.math));
 
     const grads = view.trace.backward[p.layer];
@@ -99,7 +118,9 @@ export function createInspector(root, { onEdit, onClose }) {
       batch.appendChild(table);
     }
     plot.update(view.slice, name, view.decimals);
+    sliceNote.textContent = view.sliceProblem ?? '';
+    sliceNote.hidden = !view.sliceProblem;
   }
 
-  return { update };
+  return { update, refuse };
 }

@@ -1,25 +1,26 @@
 /** The toolbar: presets, stepping, speed, decimals, editor, undo, projector mode, help. */
 
-export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
-export const DECIMALS = [2, 3, 4, 5, 6, 8];
+import { DECIMALS, SPEEDS } from '../state.js';
 
 /**
+ * Any subset of the controls may be present (the step bar at the foot of the page has only
+ * Back, Play, Next and the projector switch): those that are missing are skipped.
  * @param {HTMLElement} root
  * @param {object} actions callbacks: preset(name), prev(), next(), play(), speed(x),
- *   decimals(n), edit(), undo(), projector(), help()
+ *   decimals(n), edit(), undo(), projector(), exit(), help()
  */
 export function createToolbar(root, actions) {
   const $ = (sel) => root.querySelector(sel);
   const presetSelect = $('.preset');
   const speed = $('.speed');
   const decimals = $('.decimals');
-  SPEEDS.forEach((s) => speed.add(new Option(`${s}×`, String(s))));
-  DECIMALS.forEach((d) => decimals.add(new Option(`${d} decimals`, String(d))));
-  presetSelect.addEventListener('change', () => { if (presetSelect.value) actions.preset(presetSelect.value); });
-  speed.addEventListener('change', () => actions.speed(Number(speed.value)));
-  decimals.addEventListener('change', () => actions.decimals(Number(decimals.value)));
-  for (const name of ['prev', 'next', 'play', 'edit', 'undo', 'projector', 'help']) {
-    $(`.${name}`).addEventListener('click', () => actions[name]());
+  SPEEDS.forEach((s) => speed?.add(new Option(`${s}×`, String(s))));
+  DECIMALS.forEach((d) => decimals?.add(new Option(`${d} decimals`, String(d))));
+  presetSelect?.addEventListener('change', () => { if (presetSelect.value) actions.preset(presetSelect.value); });
+  speed?.addEventListener('change', () => actions.speed(Number(speed.value)));
+  decimals?.addEventListener('change', () => actions.decimals(Number(decimals.value)));
+  for (const name of ['prev', 'next', 'play', 'edit', 'undo', 'projector', 'exit', 'help']) {
+    $(`.${name}`)?.addEventListener('click', () => actions[name]());
   }
 
   function setPresets(list) {
@@ -29,14 +30,17 @@ export function createToolbar(root, actions) {
 
   /** @param {object} state the page state; canUndo whether there is an edit to undo */
   function update(state, canUndo) {
-    presetSelect.value = state.preset || '';
-    speed.value = String(state.view.speed);
-    decimals.value = String(state.view.decimals);
+    if (presetSelect) presetSelect.value = state.preset || '';
+    if (speed) speed.value = String(state.view.speed);
+    if (decimals) decimals.value = String(state.view.decimals);
     const play = $('.play');
-    play.textContent = state.view.playing ? '❚❚ Pause' : '▶ Play';
-    play.setAttribute('aria-pressed', String(state.view.playing));
-    $('.projector').setAttribute('aria-pressed', String(state.view.projector));
-    $('.undo').disabled = !canUndo;
+    if (play) {
+      play.textContent = state.view.playing ? '❚❚ Pause' : '▶ Play';
+      play.setAttribute('aria-pressed', String(state.view.playing));
+    }
+    $('.projector')?.setAttribute('aria-pressed', String(state.view.projector));
+    const undo = $('.undo');
+    if (undo) undo.disabled = !canUndo;
   }
 
   return { update, setPresets };

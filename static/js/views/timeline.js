@@ -42,7 +42,13 @@ export function createTimeline(root, { onJump }) {
       seg.fill.style.width = `${(100 * done) / seg.count}%`;
       seg.button.classList.toggle('current', steps[index].phase === seg.phase);
     }
-    status.textContent = `Training step ${iteration + 1} · step ${index + 1} of ${steps.length}`;
+    const text = `Training step ${iteration + 1} · step ${index + 1} of ${steps.length}`;
+    if (status.dataset.text !== text) {
+      status.dataset.text = text;
+      const [training, small] = text.split(' · ');
+      status.replaceChildren(Object.assign(document.createElement('span'), { textContent: `${training} · ` }),
+        Object.assign(document.createElement('span'), { textContent: small }));
+    }
   }
 
   return { update };

@@ -10,7 +10,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from app import errors
 from app.routes import engine, health, lab, pages, presets
-from app.schemas import MAX_BODY_BYTES
+from app.schemas.limits import MAX_BODY_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 

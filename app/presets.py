@@ -1,6 +1,6 @@
 """Ready-made setups: each is a complete trace request a teacher can open by name."""
 
-from app.schemas import Preset, PresetSummary, TraceRequest
+from app.schemas.engine import Preset, PresetSummary, TraceRequest
 
 _PRESETS = [
     {

@@ -10,13 +10,8 @@ from app.nn.network import backward, batch_loss, forward
 from app.nn.trace import Trace, loss_slice, training_step
 from app.presets import PRESETS
 from app.responses import JSONBytes, network_json
-from app.schemas import (
-    ErrorBody,
-    LossSliceRequest,
-    LossSliceResponse,
-    TraceRequest,
-    TraceResponse,
-)
+from app.schemas.common import ErrorBody
+from app.schemas.engine import LossSliceRequest, LossSliceResponse, TraceRequest, TraceResponse
 
 INLINE_VALUES = 2048
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.schemas import Health
+from app.schemas.common import Health
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
 

@@ -11,7 +11,8 @@ from app.nn.network import Network
 from app.nn.optimizers import Optimizer
 from app.nn.train import grid_outputs, neuron_health, train
 from app.responses import JSONBytes, network_json
-from app.schemas import DatasetResponse, DatasetSpec, ErrorBody, TrainRequest, TrainResponse
+from app.schemas.common import ErrorBody
+from app.schemas.lab import DatasetResponse, DatasetSpec, TrainRequest, TrainResponse
 
 router = APIRouter(prefix="/api/v1", tags=["lab"],
                    responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}})

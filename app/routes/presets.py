@@ -3,7 +3,8 @@
 from fastapi import APIRouter, HTTPException
 
 from app.presets import PRESETS, summaries
-from app.schemas import ErrorBody, Preset, PresetSummary
+from app.schemas.common import ErrorBody
+from app.schemas.engine import Preset, PresetSummary
 
 router = APIRouter(prefix="/api/v1/presets", tags=["presets"])
 

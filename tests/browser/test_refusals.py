@@ -69,7 +69,8 @@ def test_an_empty_data_cell_is_refused_not_made_zero(page):
     cell = page.locator("#editor input[data-kind='inputs'][data-row='0'][data-col='0']")
     cell.fill("")
     cell.press("Enter")
-    expect(message_of(page, cell)).to_contain_text("Input 1 of example 1 needs a number; it stays 0.05")
+    expect(message_of(page, cell)).to_contain_text(
+        "Input 1 of example 1 needs a number; it stays 0.05")
     expect(cell).to_have_value("0.05")
 
 
@@ -79,12 +80,14 @@ def test_a_weight_too_large_is_refused_in_the_inspector(page):
     value = page.locator("#inspector .param-value")
     value.fill("1e308")
     value.press("Enter")
-    expect(message_of(page, value)).to_contain_text("w5 must be between −1,000,000 and 1,000,000; it stays 0.4")
+    expect(message_of(page, value)).to_contain_text(
+        "w5 must be between −1,000,000 and 1,000,000; it stays 0.4")
     expect(value).to_have_value("0.4")
     expect(page.locator("#inspector .slice .curve")).to_have_count(1)
     value.fill("0.5")
     value.press("Enter")
-    expect(page.locator("#diagram .edge[data-param='w,1,0,0'] .edge-label text")).to_have_text("w5 0.5000")
+    label = page.locator("#diagram .edge[data-param='w,1,0,0'] .edge-label text")
+    expect(label).to_have_text("w5 0.5000")
     expect(value).not_to_have_attribute("aria-invalid", "true")
 
 
@@ -125,7 +128,8 @@ def test_an_unknown_preset_is_named(watched, base_url):
     ({"iteration": 0, "step": 0}, {"selected": {"kind": "weight", "layer": 5, "row": 0, "col": 0}},
      "does not have", "step 1 of"),
 ])
-def test_a_link_partly_wrong_opens_with_what_is_valid(watched, base_url, position, view, says, shown):
+def test_a_link_partly_wrong_opens_with_what_is_valid(watched, base_url, position, view, says,
+                                                     shown):
     state = {"setup": classic_setup(base_url), "position": position, "view": view}
     page = open_link(watched, base_url, link(state))
     expect(page.locator("#error")).to_contain_text(says)
@@ -137,7 +141,6 @@ def test_a_link_far_into_training_says_it_is_computing(watched, base_url):
     state = {"setup": classic_setup(base_url), "position": {"iteration": 300, "step": 3}}
     page = watched.page
     seen = []
-    page.on("console", lambda m: None)
     page.goto(base_url + link(state))
     # While the 300 earlier steps are traced, the page says so and shows the last one done.
     status = page.locator("#status")

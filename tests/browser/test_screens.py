@@ -30,7 +30,8 @@ SMALLEST_TEXT = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
-    if (!node.textContent.trim() || !el || el.closest('title, script, style, dialog:not([open])')) continue;
+    if (!node.textContent.trim() || !el) continue;
+    if (el.closest('title, script, style, dialog:not([open])')) continue;
     if (!visible(el)) continue;
     let size = parseFloat(getComputedStyle(el).fontSize);
     const svg = el.closest('svg');
@@ -44,8 +45,10 @@ SMALLEST_TEXT = """() => {
 NETWORK_SHARE = """() => {
   const boxes = [...document.querySelectorAll('#diagram .neuron circle, #diagram .target rect')]
     .map((e) => e.getBoundingClientRect());
-  const left = Math.min(...boxes.map((b) => b.left)); const right = Math.max(...boxes.map((b) => b.right));
-  const top = Math.min(...boxes.map((b) => b.top)); const bottom = Math.max(...boxes.map((b) => b.bottom));
+  const left = Math.min(...boxes.map((b) => b.left));
+  const right = Math.max(...boxes.map((b) => b.right));
+  const top = Math.min(...boxes.map((b) => b.top));
+  const bottom = Math.max(...boxes.map((b) => b.bottom));
   return ((right - left) * (bottom - top)) / (innerWidth * innerHeight);
 }"""
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from app.schemas import MAX_BODY_BYTES, MAX_EXAMPLES
+from app.schemas.limits import MAX_BODY_BYTES, MAX_EXAMPLES
 from tests.routes.test_engine import CLASSIC
 
 

@@ -1,0 +1,129 @@
+"""The engine's requests and answers: one traced training step, a loss slice, the presets."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.schemas.common import LearningRate, NetworkOut, Nullable, Problem, Strict, rule_broken
+from app.schemas.limits import (
+    MAX_GRADIENT_CHECK_PARAMETERS,
+    MAX_SLICE_POINTS,
+    MAX_TRACE_VALUES,
+)
+
+
+class TraceRequest(Problem):
+    learning_rate: LearningRate = 0.5
+    update_biases: bool = Field(True, description="False reproduces tutorials that freeze biases.")
+    per_example: bool = Field(False, description=(
+        f"Add each example's own dL_dW and dL_db; examples × weights up to {MAX_TRACE_VALUES}."))
+    gradient_check: bool = Field(False, description=(
+        f"Add central-finite-difference gradients; networks of up to "
+        f"{MAX_GRADIENT_CHECK_PARAMETERS} parameters."))
+
+    @model_validator(mode="after")
+    def check_optional_sizes(self) -> "TraceRequest":
+        weights = self.network.n_parameters - sum(self.network.layers[1:])
+        if self.per_example and len(self.inputs) * weights > MAX_TRACE_VALUES:
+            raise rule_broken("per_example", "too_many_values",
+                              f"examples × weights is {len(self.inputs) * weights}; per-example "
+                              f"gradients are limited to {MAX_TRACE_VALUES} values")
+        if self.gradient_check and self.network.n_parameters > MAX_GRADIENT_CHECK_PARAMETERS:
+            raise rule_broken("gradient_check", "too_many_parameters",
+                              f"the gradient check needs {2 * self.network.n_parameters} extra "
+                              f"forward passes; allowed up to {MAX_GRADIENT_CHECK_PARAMETERS} "
+                              f"parameters, this network has {self.network.n_parameters}")
+        return self
+
+
+class ParameterRef(Strict):
+    kind: Literal["weight", "bias"]
+    layer: int = Field(ge=0, description="Weight layer, 0 = the one fed by the inputs.")
+    row: int = Field(ge=0, description="The neuron the parameter feeds (index into n_out).")
+    col: int | None = Field(None, ge=0, description="For a weight: the input neuron (n_in).")
+
+
+class LossSliceRequest(Problem):
+    parameter: ParameterRef
+    points: int = Field(41, ge=3, le=MAX_SLICE_POINTS)
+    range: tuple[float, float] | None = Field(None, description=(
+        "Lowest and highest value; default: the current value ± max(1, |value|, 2·|step|)."))
+    learning_rate: LearningRate = Field(0.5, description=(
+        "Only for where the update would move the value."))
+
+    @model_validator(mode="after")
+    def check_parameter(self) -> "LossSliceRequest":
+        p, layers = self.parameter, self.network.layers
+        if p.layer >= len(layers) - 1:
+            raise rule_broken("parameter.layer", "index", f"needs < {len(layers) - 1}")
+        if p.row >= layers[p.layer + 1]:
+            raise rule_broken("parameter.row", "index", f"needs < {layers[p.layer + 1]}")
+        if p.kind == "weight" and (p.col is None or p.col >= layers[p.layer]):
+            raise rule_broken("parameter.col", "index",
+                              f"a weight needs col < {layers[p.layer]}")
+        if p.kind == "bias" and p.col is not None:
+            raise rule_broken("parameter.col", "index", "a bias has no col")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise rule_broken("range", "order", "needs lowest < highest")
+        return self
+
+
+# Responses (values are null where not finite).
+
+class LayerForwardOut(BaseModel):
+    z: list[list[Nullable]] = Field(description="Weighted sums, one row per example.")
+    a: list[list[Nullable]] = Field(description="Activations a = f(z).")
+
+
+class LayerBackwardOut(BaseModel):
+    dL_da: list[list[Nullable]]
+    da_dz: list[list[Nullable]] | None = Field(description="Null for softmax.")
+    dL_dz: list[list[Nullable]] = Field(description="The delta: dL/da · da/dz.")
+    dL_dW: list[list[Nullable]] = Field(description="Batch mean: dL_dzᵀ · a_prev.")
+    dL_db: list[Nullable]
+
+
+class PerExampleOut(BaseModel):
+    dL_dW: list[list[list[Nullable]]] = Field(description="One matrix per example.")
+    dL_db: list[list[Nullable]]
+
+
+class GradientCheckOut(BaseModel):
+    dL_dW: list[list[list[Nullable]]]
+    dL_db: list[list[Nullable]]
+    max_relative_error: Nullable = Field(description="Worst |a − n| / max(|a|, |n|).")
+
+
+class TraceResponse(BaseModel):
+    loss: Nullable = Field(description="The batch loss before the update.")
+    loss_after: Nullable = Field(description="The same batch's loss after the update.")
+    diverged: bool = Field(description="True when any loss or parameter is not finite.")
+    forward: list[LayerForwardOut]
+    backward: list[LayerBackwardOut]
+    network: NetworkOut = Field(description="After the update; post it back for the next step.")
+    per_example: list[PerExampleOut] | None
+    gradient_check: GradientCheckOut | None
+
+
+class SlicePoint(BaseModel):
+    value: float
+    loss: Nullable
+
+
+class LossSliceResponse(BaseModel):
+    parameter: ParameterRef
+    values: list[float]
+    losses: list[Nullable]
+    current: SlicePoint
+    slope: Nullable = Field(description="dL/dparameter, the tangent's slope at the current value.")
+    updated: SlicePoint = Field(description="Where w − learning_rate·slope lands.")
+
+
+class PresetSummary(BaseModel):
+    name: str
+    title: str
+    description: str
+
+
+class Preset(PresetSummary):
+    request: TraceRequest

@@ -1,0 +1,20 @@
+"""Every limit of the API, in one place; the README's "Limits" table repeats them."""
+
+MAX_WEIGHT_LAYERS = 10
+MAX_NEURONS = 64
+MAX_EXAMPLES = 4096
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_LEARNING_RATE = 100.0
+MAX_GRADIENT_CHECK_PARAMETERS = 1000
+# examples x neurons past the input layer: bounds the work and the answer (about 100 bytes a
+# value across z, a and the three backward arrays, so at most about 13 MB of JSON).
+MAX_TRACE_VALUES = 131_072
+MAX_SLICE_POINTS = 201
+
+MAX_POINTS = 2000
+MAX_EPOCHS = 1000
+MAX_BOUNDARY_RESOLUTION = 100
+# Two bounds keep one /train call to about a second: mini-batch steps (each costs tens of
+# microseconds however small the network) and epochs x training points x parameters.
+MAX_BATCH_STEPS = 40_000
+MAX_TRAIN_WORK = 200_000_000

@@ -129,3 +129,41 @@ def loss_slice(net: Network, x: np.ndarray, t: np.ndarray, loss: str, kind: str,
         param[index] = v
         losses[i] = batch_loss(probe, x, t, loss)
     return losses
+
+
+@dataclass
+class ParameterSlice:
+    """The loss along one parameter: the curve, the point it is at, its slope, the update."""
+
+    values: np.ndarray
+    losses: np.ndarray
+    value: float
+    loss: float
+    slope: float
+    updated: float
+    updated_loss: float
+
+
+def slice_range(value: float, step: float) -> tuple[float, float]:
+    """Wide enough to show the curve bend, and always wide enough to show where the update lands:
+    the value ± max(2, |value|, 2.5·|step|) (± 2 + |value| when the step is not finite)."""
+    half = max(2.0, abs(value), 2.5 * abs(step)) if np.isfinite(step) else 2.0 + abs(value)
+    return value - half, value + half
+
+
+def parameter_slice(net: Network, x: np.ndarray, t: np.ndarray, loss: str, kind: str, layer: int,
+                    index: tuple[int, ...], learning_rate: float, points: int,
+                    span: tuple[float, float] | None = None) -> ParameterSlice:
+    """The loss as one parameter varies over `span` (default `slice_range`), all else held still,
+    with the slope dL/dparameter at its value and where w − η·slope lands."""
+    grads = backward(net, x, t, loss, forward(net, x))[layer]
+    value = float((net.weights if kind == "weight" else net.biases)[layer][index])
+    slope = float((grads.dL_dW if kind == "weight" else grads.dL_db)[index])
+    step = learning_rate * slope
+    lo, hi = span if span is not None else slice_range(value, step)
+    values = np.linspace(lo, hi, points)
+    updated = value - step
+    return ParameterSlice(
+        values=values, losses=loss_slice(net, x, t, loss, kind, layer, index, values),
+        value=value, loss=batch_loss(net, x, t, loss), slope=slope, updated=updated,
+        updated_loss=float(loss_slice(net, x, t, loss, kind, layer, index, np.array([updated]))[0]))

@@ -6,8 +6,7 @@ import numpy as np
 from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 
-from app.nn.network import backward, batch_loss, forward
-from app.nn.trace import Trace, loss_slice, training_step
+from app.nn.trace import Trace, parameter_slice, training_step
 from app.presets import PRESETS
 from app.responses import JSONBytes, network_json
 from app.schemas.common import ErrorBody
@@ -78,27 +77,13 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
 def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAMPLE)]
            ) -> JSONBytes:
     """The loss as one weight or bias varies, every other value held constant, with its slope."""
-    net = request.network.build()
-    x = np.asarray(request.inputs, dtype=float)
-    t = np.asarray(request.targets, dtype=float)
     p = request.parameter
     index = (p.row, p.col) if p.kind == "weight" else (p.row,)
-    grads = backward(net, x, t, request.loss, forward(net, x))[p.layer]
-    value = float((net.weights if p.kind == "weight" else net.biases)[p.layer][index])
-    slope = float((grads.dL_dW if p.kind == "weight" else grads.dL_db)[index])
-    step = request.learning_rate * slope
-    if request.range is None:
-        half = max(1.0, abs(value), 2.0 * abs(step)) if np.isfinite(step) else 1.0 + abs(value)
-        lo, hi = value - half, value + half
-    else:
-        lo, hi = request.range
-    values = np.linspace(lo, hi, request.points)
-    losses = loss_slice(net, x, t, request.loss, p.kind, p.layer, index, values)
-    updated = value - step
-    updated_loss = loss_slice(net, x, t, request.loss, p.kind, p.layer, index,
-                              np.array([updated]))[0]
+    s = parameter_slice(request.network.build(), np.asarray(request.inputs, dtype=float),
+                        np.asarray(request.targets, dtype=float), request.loss, p.kind, p.layer,
+                        index, request.learning_rate, request.points, request.range)
     return JSONBytes({
-        "parameter": p.model_dump(), "values": values, "losses": losses,
-        "current": {"value": value, "loss": batch_loss(net, x, t, request.loss)},
-        "slope": slope, "updated": {"value": updated, "loss": updated_loss},
+        "parameter": p.model_dump(), "values": s.values, "losses": s.losses,
+        "current": {"value": s.value, "loss": s.loss}, "slope": s.slope,
+        "updated": {"value": s.updated, "loss": s.updated_loss},
     })

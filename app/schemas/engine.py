@@ -47,7 +47,8 @@ class LossSliceRequest(Problem):
     parameter: ParameterRef
     points: int = Field(41, ge=3, le=MAX_SLICE_POINTS)
     range: tuple[float, float] | None = Field(None, description=(
-        "Lowest and highest value; default: the current value ± max(1, |value|, 2·|step|)."))
+        "Lowest and highest value; default: the current value ± max(2, |value|, 2.5·|step|), "
+        "where step = learning_rate·slope: the curve bends, and the update lands inside."))
     learning_rate: LearningRate = Field(0.5, description=(
         "Only for where the update would move the value."))
 

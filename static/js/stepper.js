@@ -122,18 +122,12 @@ export function createStepper(root, { onCommit = () => {} } = {}) {
     sliceProblem = '';
     if (!key) return;
     const { network } = run;
-    // Wide enough to show the curve bend, and always wide enough to show where the update lands.
-    const value = p.kind === 'weight' ? network.weights[p.layer][p.row][p.col] : network.biases[p.layer][p.row];
-    const grad = p.kind === 'weight' ? run.trace.backward[p.layer].dL_dW[p.row][p.col] : run.trace.backward[p.layer].dL_db[p.row];
-    const half = Math.max(2, Math.abs(value), 2.5 * Math.abs(state.setup.learning_rate * (grad ?? 0)));
-    const range = [value - half, value + half];
     try {
       const answer = await api.lossSlice({
         network: { layers: network.layers, activations: network.activations, weights: network.weights, biases: network.biases },
         loss: state.setup.loss, inputs: state.setup.inputs, targets: state.setup.targets,
         learning_rate: state.setup.learning_rate, parameter: p, points: 81,
-        ...(range.every(Number.isFinite) ? { range } : {}),
-      });
+      }); // the server chooses the range: wide enough to bend, and to show where the update lands
       if (key === sliceFor) { slice = answer; render(); }
     } catch (error) {
       if (key === sliceFor) { sliceProblem = `The loss curve cannot be drawn here: ${refusal(error)}`; render(); }

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from app.nn.network import Network, batch_loss, init_network
-from app.nn.trace import loss_slice, training_step
+from app.nn.trace import loss_slice, parameter_slice, slice_range, training_step
 
 
 def test_per_example_gradients_average_to_the_batch_gradient():
@@ -65,3 +65,24 @@ def test_loss_slice_passes_through_current_loss_with_the_analytic_slope():
     assert losses[1] == pytest.approx(trace.loss, rel=1e-12)
     assert (losses[2] - losses[0]) / 2e-5 == pytest.approx(trace.backward[1].dL_dW[0, 2], rel=1e-6)
     assert net.weights[1][0, 2] == w  # the probe works on a copy
+
+
+def test_a_parameter_slice_has_the_slope_of_its_curve_and_shows_the_update():
+    net = init_network([2, 2, 2], ["sigmoid", "sigmoid"], "xavier", 4)
+    x, t = np.array([[0.05, 0.10]]), np.array([[0.01, 0.99]])
+    s = parameter_slice(net, x, t, "mse", "weight", 1, (0, 1), 0.5, 81)
+    h = 1e-6
+    plus, minus = (loss_slice(net, x, t, "mse", "weight", 1, (0, 1), np.array([s.value + d]))[0]
+                   for d in (h, -h))
+    assert s.slope == pytest.approx((plus - minus) / (2 * h), rel=1e-6)
+    assert s.values[0] < s.updated < s.values[-1]
+    assert s.values[40] == pytest.approx(s.value)  # the current value sits in the middle
+    assert s.loss == pytest.approx(batch_loss(net, x, t, "mse"))
+    assert s.updated == pytest.approx(s.value - 0.5 * s.slope)
+
+
+def test_the_default_slice_range_widens_for_large_values_and_steps():
+    assert slice_range(0.4, 0.01) == (-1.6, 2.4)
+    assert slice_range(10.0, 0.0) == (0.0, 20.0)
+    assert slice_range(0.0, 8.0) == (-20.0, 20.0)
+    assert slice_range(1.0, float("inf")) == (-2.0, 4.0)

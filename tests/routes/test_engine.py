@@ -87,7 +87,7 @@ def test_loss_slice_shows_the_slope(client):
     assert body["slope"] == pytest.approx(0.082167041, abs=1e-9)
     assert body["updated"]["value"] == pytest.approx(0.35891648, abs=1e-8)
     assert body["updated"]["loss"] < body["current"]["loss"]
-    assert body["values"][0] == pytest.approx(-0.6) and body["values"][-1] == pytest.approx(1.4)
+    assert body["values"][0] == pytest.approx(-1.6) and body["values"][-1] == pytest.approx(2.4)
     # The current value lies in the middle of the default range.
     assert body["losses"][10] == pytest.approx(body["current"]["loss"])
 

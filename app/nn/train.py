@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.nn.activations import ACTIVATIONS, softmax_backward
+from app.nn.datasets import DOMAIN, features
 from app.nn.losses import LOSSES
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer
@@ -205,3 +206,31 @@ def grid_outputs(net: Network, grid_inputs: np.ndarray) -> list[np.ndarray]:
     """Every neuron's activation at every grid point, per layer: (points, neurons)."""
     with np.errstate(over="ignore", invalid="ignore"):
         return forward_all(net, grid_inputs)[1][1:]
+
+
+GRID_DECIMALS = 4  # a heatmap needs far less than 17 digits
+
+
+def grid(resolution: int, inputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The grid's axis over [-DOMAIN, DOMAIN] and its points, row by row (x2 rows from the
+    bottom up, x1 columns); for one-input data, the axis alone."""
+    axis = np.linspace(-DOMAIN, DOMAIN, resolution)
+    if inputs == 1:
+        return axis, axis.reshape(-1, 1)
+    x1, x2 = np.meshgrid(axis, axis)
+    return axis, np.stack([x1.ravel(), x2.ravel()], axis=1)
+
+
+def output_grids(net: Network, feature_names: list[str], inputs: int, resolution: int,
+                 neuron_resolution: int = 0) -> dict:
+    """The outputs over a grid of the input plane, and every hidden neuron's on a second grid
+    when `neuron_resolution` is not 0: one row per neuron, rounded to GRID_DECIMALS."""
+    def on_grid(res: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        axis, points = grid(res, inputs)
+        layers = grid_outputs(net, features(points, feature_names))
+        return axis, [np.round(a.T, GRID_DECIMALS) for a in layers]
+
+    axis, layers = on_grid(resolution)
+    hidden = on_grid(neuron_resolution)[1][:-1] if neuron_resolution else None
+    return {"resolution": resolution, "x1": axis, "x2": axis if inputs == 2 else None,
+            "outputs": layers[-1], "neuron_resolution": neuron_resolution, "hidden": hidden}

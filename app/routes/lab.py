@@ -6,10 +6,9 @@ import numpy as np
 from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 
-from app.nn.datasets import DOMAIN, features
-from app.nn.network import Network
+from app.nn.datasets import features
 from app.nn.optimizers import Optimizer
-from app.nn.train import grid_outputs, neuron_health, train
+from app.nn.train import neuron_health, output_grids, train
 from app.responses import JSONBytes, network_json
 from app.schemas.common import ErrorBody
 from app.schemas.lab import DatasetResponse, DatasetSpec, TrainRequest, TrainResponse
@@ -27,18 +26,6 @@ TRAIN_EXAMPLE = {"circle": {"summary": "2-8-8-1 tanh on the circle, 100 epochs",
     "boundary": {"resolution": 50}}}}
 DATASET_EXAMPLE = {"spiral": {"summary": "A noisy spiral, 200 points, half held out",
                               "value": {"name": "spiral", "n": 200, "noise": 0.2, "seed": 3}}}
-
-GRID_DECIMALS = 4
-
-
-def grid(resolution: int, inputs: int) -> tuple[np.ndarray, np.ndarray]:
-    """The grid's axis and its points, row by row (x2 rows from -6 up, x1 columns)."""
-    axis = np.linspace(-DOMAIN, DOMAIN, resolution)
-    if inputs == 1:
-        return axis, axis.reshape(-1, 1)
-    x1, x2 = np.meshgrid(axis, axis)
-    return axis, np.stack([x1.ravel(), x2.ravel()], axis=1)
-
 
 def optimizer_json(opt: Optimizer) -> dict:
     state = {"steps": opt.steps, **opt.state}
@@ -75,24 +62,10 @@ def run_training(request: TrainRequest) -> dict:
         "boundary": None,
     }
     if request.boundary is not None:
-        answer["boundary"] = boundary(run.net, request)
+        spec = request.boundary
+        answer["boundary"] = output_grids(run.net, request.features, request.dataset.inputs,
+                                          spec.resolution, spec.neuron_resolution)
     return answer
-
-
-def boundary(net: Network, request: TrainRequest) -> dict:
-    """The outputs (and, when asked, every hidden neuron) over a grid of the input plane."""
-    inputs, spec = request.dataset.inputs, request.boundary
-
-    def on_grid(resolution: int) -> tuple[np.ndarray, list[np.ndarray]]:
-        axis, points = grid(resolution, inputs)
-        # One row per neuron, rounded: a heatmap needs far less than 17 digits.
-        layers = grid_outputs(net, features(points, request.features))
-        return axis, [np.round(a.T, GRID_DECIMALS) for a in layers]
-
-    axis, layers = on_grid(spec.resolution)
-    hidden = on_grid(spec.neuron_resolution)[1][:-1] if spec.neuron_resolution else None
-    return {"resolution": spec.resolution, "x1": axis, "x2": axis if inputs == 2 else None,
-            "outputs": layers[-1], "neuron_resolution": spec.neuron_resolution, "hidden": hidden}
 
 
 @router.post("/train", response_model=TrainResponse, summary="Train for some epochs")

@@ -2,10 +2,18 @@ import numpy as np
 import pytest
 
 from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
-from app.nn.datasets import generate, split
+from app.nn.datasets import DOMAIN, generate, split
 from app.nn.network import Network, backward, forward, init_network
 from app.nn.optimizers import Optimizer
-from app.nn.train import flatten, gradients, neuron_health, regularize, targets_for, train
+from app.nn.train import (
+    flatten,
+    gradients,
+    neuron_health,
+    output_grids,
+    regularize,
+    targets_for,
+    train,
+)
 
 HIDDEN = [n for n in ACTIVATIONS if n not in OUTPUT_ONLY]
 
@@ -98,3 +106,22 @@ def test_dead_and_saturated_neurons_are_reported():
     assert neuron_health(leaky, np.array([[1.0, 2.0], [3.0, -1.0]]))[0]["dead"] == [False, False]
     net = Network([np.array([[50.0]])], [np.array([0.0])], ["tanh"])
     assert neuron_health(net, np.array([[1.0], [0.001]]))[0]["saturated"] == [0.5]
+
+
+def test_output_grids_cover_the_plane_row_by_row():
+    net = init_network([2, 3, 1], ["tanh", "sigmoid"], "xavier", 2)
+    grids = output_grids(net, ["x1", "x2"], 2, 5, neuron_resolution=3)
+    assert grids["x1"][0] == -DOMAIN and grids["x1"][-1] == DOMAIN
+    assert np.shape(grids["outputs"]) == (1, 25)
+    assert [np.shape(h) for h in grids["hidden"]] == [(3, 9)]
+    # Row by row: the second point has the second x1 and the lowest x2.
+    point = np.array([[grids["x1"][1], grids["x2"][0]]])
+    expected = forward(net, point)[-1].a[0, 0]
+    assert grids["outputs"][0][1] == pytest.approx(expected, abs=1e-4)
+
+
+def test_output_grids_of_one_input_data_are_a_line():
+    net = init_network([1, 2, 1], ["tanh", "linear"], "xavier", 0)
+    grids = output_grids(net, ["x1"], 1, 7)
+    assert grids["x2"] is None and grids["hidden"] is None
+    assert np.shape(grids["outputs"]) == (1, 7)

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from app import errors
-from app.routes import engine, health, lab, pages, presets
+from app.routes import engine, health, lab, pages, presets, sessions
 from app.schemas.limits import MAX_BODY_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
               docs_url=None, redoc_url=None)
 errors.install(app)
 app.add_middleware(errors.BodyLimit, max_bytes=MAX_BODY_BYTES)
-for module in (engine, lab, presets, health, pages):
+for module in (engine, lab, presets, sessions, health, pages):
     app.include_router(module.router)
 app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 # The API documentation's own scripts come from an installed package, so /docs works offline.

@@ -7,6 +7,7 @@ import orjson
 from fastapi.responses import Response
 
 from app.nn.network import Network
+from app.nn.trace import ParameterSlice, Trace
 
 
 class JSONBytes(Response):
@@ -27,3 +28,27 @@ def network_json(net: Network) -> dict:
     """A network as the API writes it: explicit weights, ready to post back."""
     return {"layers": net.layers, "activations": net.activations,
             "weights": net.weights, "biases": net.biases}
+
+
+def trace_json(trace: Trace) -> dict:
+    check = trace.gradient_check
+    return {
+        "loss": trace.loss,
+        "loss_after": trace.loss_after,
+        "diverged": trace.diverged,
+        "forward": [{"z": f.z, "a": f.a} for f in trace.forward],
+        "backward": [{"dL_da": b.dL_da, "da_dz": b.da_dz, "dL_dz": b.dL_dz, "dL_dW": b.dL_dW,
+                      "dL_db": b.dL_db} for b in trace.backward],
+        "network": network_json(trace.network),
+        "per_example": None if trace.per_example is None else [
+            {"dL_dW": p.dL_dW, "dL_db": p.dL_db} for p in trace.per_example],
+        "gradient_check": None if check is None else {
+            "dL_dW": check.dL_dW, "dL_db": check.dL_db,
+            "max_relative_error": check.max_relative_error},
+    }
+
+
+def slice_json(parameter: dict, s: ParameterSlice) -> dict:
+    return {"parameter": parameter, "values": s.values, "losses": s.losses,
+            "current": {"value": s.value, "loss": s.loss}, "slope": s.slope,
+            "updated": {"value": s.updated, "loss": s.updated_loss}}

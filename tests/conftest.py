@@ -1,9 +1,53 @@
-import pytest
-from fastapi.testclient import TestClient
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
 
-from app.main import app
+import pytest
+
+# Sessions the tests create go to a file of their own, never to the user's.
+TEST_STATE = Path(tempfile.mkdtemp(prefix="backprop-viz-tests-"))
+os.environ["BACKPROP_VIZ_DB"] = str(TEST_STATE / "sessions.db")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from app.main import app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
 def client() -> TestClient:
     return TestClient(app)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(port: int, **env: str) -> subprocess.Popen:
+    """Starts the app in uvicorn on a loopback port and waits until it answers."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
+         str(port), "--log-level", "warning"], cwd=ROOT, env={**os.environ, **env})
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).read()
+            return server
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("the test server did not start") from None
+            time.sleep(0.1)
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=10)

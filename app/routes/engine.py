@@ -6,9 +6,9 @@ import numpy as np
 from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 
-from app.nn.trace import Trace, parameter_slice, training_step
+from app.nn.trace import parameter_slice, training_step
 from app.presets import PRESETS
-from app.responses import JSONBytes, network_json
+from app.responses import JSONBytes, slice_json, trace_json
 from app.schemas.common import ErrorBody
 from app.schemas.engine import LossSliceRequest, LossSliceResponse, TraceRequest, TraceResponse
 
@@ -34,24 +34,6 @@ SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, r
                                           "parameter": {"kind": "weight", "layer": 1, "row": 0,
                                                         "col": 0},
                                           "points": 41}}}
-
-
-def trace_json(trace: Trace) -> dict:
-    check = trace.gradient_check
-    return {
-        "loss": trace.loss,
-        "loss_after": trace.loss_after,
-        "diverged": trace.diverged,
-        "forward": [{"z": f.z, "a": f.a} for f in trace.forward],
-        "backward": [{"dL_da": b.dL_da, "da_dz": b.da_dz, "dL_dz": b.dL_dz, "dL_dW": b.dL_dW,
-                      "dL_db": b.dL_db} for b in trace.backward],
-        "network": network_json(trace.network),
-        "per_example": None if trace.per_example is None else [
-            {"dL_dW": p.dL_dW, "dL_db": p.dL_db} for p in trace.per_example],
-        "gradient_check": None if check is None else {
-            "dL_dW": check.dL_dW, "dL_db": check.dL_db,
-            "max_relative_error": check.max_relative_error},
-    }
 
 
 @router.post("/trace", response_model=TraceResponse, summary="One training step, traced")
@@ -82,8 +64,4 @@ def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAM
     s = parameter_slice(request.network.build(), np.asarray(request.inputs, dtype=float),
                         np.asarray(request.targets, dtype=float), request.loss, p.kind, p.layer,
                         index, request.learning_rate, request.points, request.range)
-    return JSONBytes({
-        "parameter": p.model_dump(), "values": s.values, "losses": s.losses,
-        "current": {"value": s.value, "loss": s.loss}, "slope": s.slope,
-        "updated": {"value": s.updated, "loss": s.updated_loss},
-    })
+    return JSONBytes(slice_json(p.model_dump(), s))

@@ -43,6 +43,18 @@ class ParameterRef(Strict):
     col: int | None = Field(None, ge=0, description="For a weight: the input neuron (n_in).")
 
 
+def check_parameter(p: ParameterRef, layers: list[int], at: str = "parameter.") -> None:
+    """That the network has the weight or bias `p` names; `at` prefixes the field named."""
+    if p.layer >= len(layers) - 1:
+        raise rule_broken(f"{at}layer", "index", f"needs < {len(layers) - 1}")
+    if p.row >= layers[p.layer + 1]:
+        raise rule_broken(f"{at}row", "index", f"needs < {layers[p.layer + 1]}")
+    if p.kind == "weight" and (p.col is None or p.col >= layers[p.layer]):
+        raise rule_broken(f"{at}col", "index", f"a weight needs col < {layers[p.layer]}")
+    if p.kind == "bias" and p.col is not None:
+        raise rule_broken(f"{at}col", "index", "a bias has no col")
+
+
 class LossSliceRequest(Problem):
     parameter: ParameterRef
     points: int = Field(41, ge=3, le=MAX_SLICE_POINTS)
@@ -53,17 +65,8 @@ class LossSliceRequest(Problem):
         "Only for where the update would move the value."))
 
     @model_validator(mode="after")
-    def check_parameter(self) -> "LossSliceRequest":
-        p, layers = self.parameter, self.network.layers
-        if p.layer >= len(layers) - 1:
-            raise rule_broken("parameter.layer", "index", f"needs < {len(layers) - 1}")
-        if p.row >= layers[p.layer + 1]:
-            raise rule_broken("parameter.row", "index", f"needs < {layers[p.layer + 1]}")
-        if p.kind == "weight" and (p.col is None or p.col >= layers[p.layer]):
-            raise rule_broken("parameter.col", "index",
-                              f"a weight needs col < {layers[p.layer]}")
-        if p.kind == "bias" and p.col is not None:
-            raise rule_broken("parameter.col", "index", "a bias has no col")
+    def check_parameter_and_range(self) -> "LossSliceRequest":
+        check_parameter(self.parameter, self.network.layers)
         if self.range is not None and not self.range[0] < self.range[1]:
             raise rule_broken("range", "order", "needs lowest < highest")
         return self

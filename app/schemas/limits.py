@@ -18,3 +18,12 @@ MAX_BOUNDARY_RESOLUTION = 100
 # microseconds however small the network) and epochs x training points x parameters.
 MAX_BATCH_STEPS = 40_000
 MAX_TRAIN_WORK = 200_000_000
+
+# The step-through: how far into training a state may be (each step is one more /trace).
+MAX_ITERATION = 500
+MAX_STEPS_IN_TRAINING_STEP = 10_000
+
+# Live sessions
+MAX_SESSION_STATE_BYTES = 1024 * 1024
+DEFAULT_MAX_SESSIONS = 1000
+DEFAULT_SESSION_TTL_SECONDS = 24 * 3600

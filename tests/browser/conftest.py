@@ -2,18 +2,14 @@
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from tests.conftest import free_port, serve, stop
+
 CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[2]
 
 if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
@@ -21,26 +17,10 @@ if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
 
 @pytest.fixture(scope="session")
 def base_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-         str(port), "--log-level", "warning"], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/v1/health", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError("the test server did not start") from None
-            time.sleep(0.1)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    port = free_port()
+    server = serve(port)
+    yield f"http://127.0.0.1:{port}"
+    stop(server)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,232 @@
+"""Live sessions: a presenter creates one and changes its state; anyone with the id or the
+join code reads it, and followers get every change as Server-Sent Events."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Body, Header, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
+from fastapi.sse import KEEPALIVE_COMMENT, format_sse_event
+from pydantic import ValidationError
+
+from app.responses import JSONBytes
+from app.schemas.common import ErrorBody
+from app.schemas.limits import MAX_SESSION_STATE_BYTES
+from app.schemas.sessions import (
+    STATE_MODELS,
+    SessionCreate,
+    SessionCreated,
+    SessionOut,
+    StateChange,
+    StepState,
+    VersionOut,
+)
+from app.sessions.frames import NetworkCache, step_frame
+from app.sessions.hub import END, Hub
+from app.sessions.sqlite import SQLiteStore
+from app.sessions.store import Session, SessionStore, StoreFull, VersionConflict, token_matches
+from app.settings import Settings
+
+KEEPALIVE_SECONDS = 15.0
+RECONNECT_MS = 1000
+
+router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"],
+                   responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+
+
+class Classroom:
+    """The store, the fan-out and the frame cache of one server process."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self.store, self.hub, self.cache = store, Hub(), NetworkCache()
+
+    def event(self, session: Session) -> bytes:
+        """A change as followers get it: version, state, and what to draw, encoded once."""
+        frame = None
+        if session.page == "step":
+            frame = step_frame(StepState.model_validate(session.state), self.cache)
+        data = {"version": session.version, "state": session.state, "frame": frame}
+        return format_sse_event(data_str=orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY)
+                                .decode(), event="state", id=str(session.version))
+
+    async def publish(self, session: Session) -> bytes:
+        event = await run_in_threadpool(self.event, session)
+        self.hub.publish(session.id, session.version, event)
+        return event
+
+
+def classroom(request: Request) -> Classroom:
+    app_state = request.app.state
+    if getattr(app_state, "classroom", None) is None:
+        settings = Settings.from_env()
+        app_state.classroom = Classroom(SQLiteStore(settings.db, settings.session_ttl,
+                                                    settings.max_sessions))
+    return app_state.classroom
+
+
+def problem(status: int, field: str, rule: str, message: str, **headers: str) -> HTTPException:
+    return HTTPException(status, [{"field": field, "type": rule, "msg": message,
+                                   "loc": [field]}], headers=headers or None)
+
+
+def not_found(session_id: str) -> HTTPException:
+    return problem(404, "id", "not_found", "no such session: it may have ended or expired")
+
+
+def valid_state(page: str, state: dict[str, Any]) -> dict[str, Any]:
+    """The state, checked as the page's own state model; errors name `state.<field>`."""
+    if len(orjson.dumps(state)) > MAX_SESSION_STATE_BYTES:
+        raise RequestValidationError([{
+            "loc": ("body", "state"), "type": "too_large", "ctx": {},
+            "msg": f"a session's state may be at most {MAX_SESSION_STATE_BYTES} bytes of JSON"}])
+    try:
+        STATE_MODELS[page].model_validate(state)
+    except ValidationError as error:
+        raise RequestValidationError([
+            {**e, "loc": ("body", "state", *e["loc"])} for e in error.errors()]) from None
+    return state
+
+
+async def presenter(request: Request, session_id: str, authorization: str | None) -> Session:
+    session = await classroom(request).store.get(session_id)
+    if session is None:
+        raise not_found(session_id)
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise problem(401, "authorization", "missing_token",
+                      "send the presenter token as Authorization: Bearer <token>",
+                      **{"WWW-Authenticate": "Bearer"})
+    if not token_matches(token.strip(), session.token_hash):
+        raise problem(403, "authorization", "wrong_token",
+                      "this token does not present this session")
+    return session
+
+
+AUTH = {401: {"model": ErrorBody, "description": "No presenter token."},
+        403: {"model": ErrorBody, "description": "A token that does not present this session."}}
+CREATE_EXAMPLE = {"classic": {"summary": "The classic 2-2-2 example, at its first step", "value": {
+    "page": "step", "state": {
+        "setup": {"network": {"layers": [2, 2, 2], "activations": ["sigmoid", "sigmoid"],
+                              "weights": [[[0.15, 0.2], [0.25, 0.3]], [[0.4, 0.45], [0.5, 0.55]]],
+                              "biases": [[0.35, 0.35], [0.6, 0.6]]},
+                  "loss": "mse", "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
+                  "learning_rate": 0.5, "update_biases": False},
+        "position": {"iteration": 0, "step": 0}, "view": {"decimals": 4}}}}}
+
+
+@router.post("", status_code=201, response_model=SessionCreated,
+             responses={503: {"model": ErrorBody, "description": "As many sessions as allowed."}},
+             summary="Start a live session")
+async def create(request: Request,
+                 body: Annotated[SessionCreate, Body(openapi_examples=CREATE_EXAMPLE)]
+                 ) -> JSONBytes:
+    """Start presenting a page's state; the answer's presenter token changes or ends it."""
+    room = classroom(request)
+    state = valid_state(body.page, body.state)
+    try:
+        session, token = await room.store.create(body.page, state)
+    except StoreFull:
+        raise problem(503, "page", "too_many_sessions",
+                      "the server holds as many live sessions as it may; try again later",
+                      **{"Retry-After": "60"}) from None
+    await room.publish(session)
+    return JSONBytes({**session.public(), "presenter_token": token}, status_code=201)
+
+
+@router.get("/join/{join_code}", response_model=SessionOut, summary="Find a session by its code")
+async def join(request: Request, join_code: str) -> JSONBytes:
+    """The session a join code names (any case)."""
+    session = await classroom(request).store.find(join_code[:32])
+    if session is None:
+        raise problem(404, "join_code", "not_found",
+                      "no live session has this code: check the letters on the screen")
+    return JSONBytes(session.public())
+
+
+@router.get("/{session_id}", response_model=SessionOut, summary="A session's current state")
+async def read(request: Request, session_id: str) -> JSONBytes:
+    """The session's current version and state."""
+    session = await classroom(request).store.get(session_id[:64])
+    if session is None:
+        raise not_found(session_id)
+    return JSONBytes(session.public())
+
+
+@router.put("/{session_id}/state", response_model=VersionOut, responses={
+    **AUTH, 409: {"model": ErrorBody, "description": "Based on a version that is not current."}},
+    summary="Change a session's state")
+async def change(request: Request, session_id: str, body: StateChange,
+                 authorization: Annotated[str | None, Header()] = None) -> JSONBytes:
+    """Replace the state, if `version` is the current one; followers get the change at once."""
+    session = await presenter(request, session_id[:64], authorization)
+    state = valid_state(session.page, body.state)
+    room = classroom(request)
+    try:
+        version = await room.store.put(session.id, body.version, state)
+    except VersionConflict as conflict:
+        raise problem(409, "version", "stale_version",
+                      f"the session is at version {conflict.current}: read it and change that"
+                      ) from None
+    except KeyError:
+        raise not_found(session_id) from None
+    session.version, session.state = version, state
+    await room.publish(session)
+    return JSONBytes({"version": version})
+
+
+@router.delete("/{session_id}", status_code=204, responses=AUTH, summary="End a session")
+async def end(request: Request, session_id: str,
+              authorization: Annotated[str | None, Header()] = None) -> Response:
+    """End the session: followers are told, and it answers 404 from then on."""
+    session = await presenter(request, session_id[:64], authorization)
+    room = classroom(request)
+    await room.store.delete(session.id)
+    room.hub.end(session.id)
+    return Response(status_code=204)
+
+
+@router.get("/{session_id}/events", summary="Follow a session (Server-Sent Events)",
+            response_class=StreamingResponse, responses={200: {
+                "content": {"text/event-stream": {}},
+                "description": "First the current state, then every change: `event: state`, "
+                               "`id: <version>`, `data: {version, state, frame}`; a comment "
+                               "every 15 s; `event: end` when the session ends."}})
+async def events(request: Request, session_id: str,
+                 last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
+    """Every change of the session as it happens; the first event is always the latest state,
+    so a follower reconnecting with Last-Event-ID catches up at once."""
+    room = classroom(request)
+    session = await room.store.get(session_id[:64])
+    if session is None:
+        raise not_found(session_id)
+    queue = room.hub.subscribe(session.id)
+    latest = room.hub.latest(session.id)
+    first = latest[1] if latest and latest[0] >= session.version else await room.publish(session)
+    sent = max(session.version, latest[0] if latest else 0)
+
+    async def stream() -> AsyncIterator[bytes]:
+        nonlocal sent
+        try:
+            yield format_sse_event(retry=RECONNECT_MS, comment="backprop-viz session") + first
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield KEEPALIVE_COMMENT
+                    continue
+                if item is END:
+                    yield format_sse_event(event="end", data_str='{"ended": true}')
+                    return
+                version, event = item
+                if version > sent:
+                    sent = version
+                    yield event
+        finally:
+            room.hub.unsubscribe(session.id, queue)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -1,0 +1,132 @@
+"""Live sessions: the state a presenter shares (the step-through's or the lab's own state
+object, exactly what its URL carries) and the session records anyone may read."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.schemas.common import LossName, NetworkSpec, Strict, Vector, rule_broken
+from app.schemas.engine import ParameterRef, TraceRequest, check_parameter
+from app.schemas.lab import DatasetName, FeatureName, OptimizerName
+from app.schemas.limits import (
+    MAX_EXAMPLES,
+    MAX_ITERATION,
+    MAX_LEARNING_RATE,
+    MAX_NEURONS,
+    MAX_POINTS,
+    MAX_STEPS_IN_TRAINING_STEP,
+)
+
+PageName = Literal["step", "lab"]
+
+
+class Position(Strict):
+    iteration: int = Field(0, ge=0, le=MAX_ITERATION, description=(
+        "Which training step, 0 the first: each one starts from the weights the last left."))
+    step: int = Field(0, ge=0, le=MAX_STEPS_IN_TRAINING_STEP,
+                      description="Which small step within it, 0 the first.")
+
+
+class StepView(Strict):
+    example: int = Field(0, ge=0, le=MAX_EXAMPLES - 1, description="The example drawn.")
+    selected: ParameterRef | None = Field(None, description="The parameter in the inspector.")
+    decimals: Literal[2, 3, 4, 5, 6, 8] = 4
+    projector: bool = False
+    speed: Literal[0.25, 0.5, 1, 2, 4, 8] = 1
+    playing: bool = False
+    inputNames: list[Annotated[str, Field(max_length=20)]] | None = Field(  # noqa: N815
+        None, max_length=MAX_NEURONS, description="The input neurons' names (lab features).")
+
+
+class StepState(Strict):
+    """The step-through's state object, as its `?s=` link carries it."""
+
+    preset: str | None = Field(None, max_length=40)
+    setup: TraceRequest = Field(description="Validated exactly as POST /api/v1/trace's body.")
+    position: Position = Position()
+    view: StepView = StepView()
+
+    @model_validator(mode="after")
+    def check_view(self) -> "StepState":
+        if self.view.example >= len(self.setup.inputs):
+            raise rule_broken("view.example", "index", f"needs < {len(self.setup.inputs)}")
+        if self.view.selected is not None:
+            check_parameter(self.view.selected, self.setup.network.layers, "view.selected.")
+        names = self.view.inputNames
+        if names is not None and len(names) != self.setup.network.layers[0]:
+            raise rule_broken("view.inputNames", "shape", "one name per input neuron")
+        return self
+
+
+class LabDataset(Strict):
+    name: DatasetName
+    task: Literal["classification", "regression"]
+    n: int = Field(ge=2, le=MAX_POINTS)
+    noise: float = Field(ge=0, le=1)
+    seed: int = Field(ge=0, le=2**32 - 1)
+    test_fraction: float = Field(ge=0, le=0.9)
+
+
+class LabPoints(Strict):
+    train: list[Vector] = Field(max_length=MAX_POINTS, description="Rows x1, x2, label.")
+    test: list[Vector] = Field(max_length=MAX_POINTS)
+
+
+class LabSettings(Strict):
+    """The lab's settings object, as its `?lab=` link carries it."""
+
+    dataset: LabDataset
+    points: LabPoints | None = None
+    features: list[FeatureName] = Field(min_length=1, max_length=7)
+    hidden: list[Annotated[int, Field(ge=1, le=8)]] = Field(max_length=6)
+    activation: Literal["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
+    loss: LossName
+    optimizer: OptimizerName
+    learning_rate: float = Field(gt=0, le=MAX_LEARNING_RATE)
+    batch_size: int = Field(ge=1, le=MAX_POINTS)
+    regularization: Literal["none", "l1", "l2"]
+    rate: float = Field(ge=0, le=10)
+    seed: int = Field(ge=0, le=2**32 - 1)
+
+
+class LabSnapshot(Strict):
+    """Where training is: followers draw the boundary from these weights themselves."""
+
+    network: NetworkSpec
+    epoch: int = Field(ge=0, le=10**9)
+
+
+class LabState(Strict):
+    settings: LabSettings
+    snapshot: LabSnapshot | None = None
+
+
+STATE_MODELS: dict[str, type[Strict]] = {"step": StepState, "lab": LabState}
+
+
+class SessionCreate(Strict):
+    page: PageName = Field(description="Which page the session presents.")
+    state: dict[str, Any] = Field(description=(
+        "The page's own state object: a StepState for `step`, a LabState for `lab`."))
+
+
+class StateChange(Strict):
+    version: int = Field(ge=1, le=2**53, description="The version this change was based on.")
+    state: dict[str, Any] = Field(description="The whole new state, validated as on create.")
+
+
+class SessionOut(BaseModel):
+    id: str
+    join_code: str = Field(description="Six characters, easy to read aloud; any case.")
+    version: int
+    page: PageName
+    state: dict[str, Any]
+
+
+class SessionCreated(SessionOut):
+    presenter_token: str = Field(description=(
+        "Send as `Authorization: Bearer …` to change or end the session. Shown only once."))
+
+
+class VersionOut(BaseModel):
+    version: int

@@ -1,0 +1,53 @@
+"""The in-process fan-out: each follower's event stream waits on its own queue, and a change
+is encoded once and handed to every queue of its session. A Redis relay can feed `publish`
+from other processes later without the streams knowing."""
+
+import asyncio
+from collections import defaultdict
+
+END = object()  # the session was deleted
+QUEUE_SIZE = 64  # a follower this far behind only needs the newest: older changes are dropped
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self._latest: dict[str, tuple[int, bytes]] = {}
+
+    def subscribe(self, session_id: str) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        self._queues[session_id].add(queue)
+        return queue
+
+    def unsubscribe(self, session_id: str, queue: asyncio.Queue) -> None:
+        queues = self._queues.get(session_id)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del self._queues[session_id]
+
+    def followers(self, session_id: str) -> int:
+        return len(self._queues.get(session_id, ()))
+
+    def latest(self, session_id: str) -> tuple[int, bytes] | None:
+        """The newest encoded event, so a follower that connects needs no recomputation."""
+        return self._latest.get(session_id)
+
+    def publish(self, session_id: str, version: int, event: bytes) -> None:
+        known = self._latest.get(session_id)
+        if known is not None and known[0] >= version:
+            return  # a slower computation of an older change: followers have newer already
+        self._latest[session_id] = (version, event)
+        for queue in self._queues.get(session_id, ()):
+            self._offer(queue, (version, event))
+
+    def end(self, session_id: str) -> None:
+        self._latest.pop(session_id, None)
+        for queue in self._queues.get(session_id, ()):
+            self._offer(queue, END)
+
+    @staticmethod
+    def _offer(queue: asyncio.Queue, item: object) -> None:
+        if queue.full():
+            queue.get_nowait()
+        queue.put_nowait(item)

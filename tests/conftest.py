@@ -35,7 +35,8 @@ def serve(port: int, **env: str) -> subprocess.Popen:
     """Starts the app in uvicorn on a loopback port and waits until it answers."""
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-         str(port), "--log-level", "warning"], cwd=ROOT, env={**os.environ, **env})
+         str(port), "--log-level", "warning", "--timeout-graceful-shutdown", "1"],
+        cwd=ROOT, env={**os.environ, **env})
     deadline = time.monotonic() + 20
     while True:
         try:

@@ -1,9 +1,12 @@
 """The HTML pages, rendered from templates/."""
 
+import io
 from pathlib import Path
 
+import segno
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
@@ -25,8 +28,8 @@ def index(request: Request) -> HTMLResponse:
     return page(request, "index.html")
 
 
-def page(request: Request, template: str) -> HTMLResponse:
-    response = TEMPLATES.TemplateResponse(request, template)
+def page(request: Request, template: str, **context: object) -> HTMLResponse:
+    response = TEMPLATES.TemplateResponse(request, template, context)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response
 
@@ -35,3 +38,34 @@ def page(request: Request, template: str) -> HTMLResponse:
 def lab(request: Request) -> HTMLResponse:
     """The training lab."""
     return page(request, "lab.html")
+
+
+SessionId = PathParam(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+@router.get("/s/{session_id}", response_class=HTMLResponse)
+def follow(request: Request, session_id: str = SessionId) -> HTMLResponse:
+    """A live session's follower view: the presenter's step, read-only."""
+    return page(request, "index.html", follower=True, session_id=session_id)
+
+
+@router.get("/s/{session_id}/qr.svg")
+def qr(request: Request, session_id: str = SessionId) -> Response:
+    """A QR code of the follower view's link, drawn here: no outside service sees the class."""
+    code = segno.make(str(request.url_for("follow", session_id=session_id)), error="m")
+    svg = io.BytesIO()
+    code.save(svg, kind="svg", scale=10, border=2, xmldecl=False, dark="#000", light="#fff")
+    return Response(svg.getvalue(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/join", response_class=HTMLResponse)
+def join(request: Request) -> HTMLResponse:
+    """Type a session's join code to follow it."""
+    return page(request, "join.html")
+
+
+@router.get("/handout", response_class=HTMLResponse)
+def handout(request: Request) -> HTMLResponse:
+    """A printable worked example of one training step, for any state (`?s=` or `?preset=`)."""
+    return page(request, "handout.html")

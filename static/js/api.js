@@ -9,11 +9,11 @@ export class ApiError extends Error {
   }
 }
 
-async function call(path, body) {
-  const response = await fetch(path, body === undefined ? {} : {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  const json = await response.json();
+async function call(path, body, { method = body === undefined ? 'GET' : 'POST', token } = {}) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = response.status === 204 ? null : await response.json();
   if (!response.ok) throw new ApiError(response.status, json.detail);
   return json;
 }
@@ -30,3 +30,14 @@ export const preset = (name) => call(`/api/v1/presets/${encodeURIComponent(name)
 export const train = (request) => call('/api/v1/train', request);
 /** @returns {Promise<object>} a data set's train and test points */
 export const dataset = (spec) => call('/api/v1/datasets', spec);
+
+/** @returns {Promise<object>} a new live session, with its presenter token */
+export const createSession = (page, state) => call('/api/v1/sessions', { page, state });
+/** @returns {Promise<object>} a session's current version and state */
+export const session = (id) => call(`/api/v1/sessions/${encodeURIComponent(id)}`);
+/** @returns {Promise<object>} the session a join code names */
+export const joinSession = (code) => call(`/api/v1/sessions/join/${encodeURIComponent(code)}`);
+/** @returns {Promise<{version: number}>} the new version, once the change is accepted */
+export const changeSession = (id, token, version, state) => call(`/api/v1/sessions/${encodeURIComponent(id)}/state`, { version, state }, { method: 'PUT', token });
+/** Ends a session. */
+export const endSession = (id, token) => call(`/api/v1/sessions/${encodeURIComponent(id)}`, undefined, { method: 'DELETE', token });

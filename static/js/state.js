@@ -35,8 +35,13 @@ export function fromPreset(name, request) {
 
 /** The state as a URL query string. */
 export function encode(state) {
+  return `?s=${pack(shareable(state))}`;
+}
+
+/** The state as a link or a live session carries it: all but whether it is playing. */
+export function shareable(state) {
   const { playing, ...view } = state.view;
-  return `?s=${pack({ ...state, view })}`;
+  return { ...state, view };
 }
 
 /** The most training steps a link may ask for: each is one /trace call, made one after another. */

@@ -22,9 +22,10 @@ const SWIPE_PX = 50; // a horizontal swipe at least this long steps
 
 /**
  * @param {HTMLElement} root the element holding the page's views
- * @param {{onCommit?: function(object): void}} options
+ * @param {{onCommit?: function(object): void, follower?: boolean}} options a follower only
+ *   shows what `show` hands it: it neither steps, edits nor selects by itself
  */
-export function createStepper(root, { onCommit = () => {} } = {}) {
+export function createStepper(root, { onCommit = () => {}, follower = false } = {}) {
   const $ = (sel) => root.querySelector(sel);
   let state = null;
   let runs = []; // runs[i] = {network, trace}: training step i, from the network it started with
@@ -37,7 +38,7 @@ export function createStepper(root, { onCommit = () => {} } = {}) {
   let busy = false;
   let edits = Promise.resolve();
 
-  const diagram = createDiagram($('#diagram'), { onSelect: (p) => select(p) });
+  const diagram = createDiagram($('#diagram'), { onSelect: (p) => { if (!follower) select(p); } });
   const explainer = createExplainer($('#explain'), $('#announce'));
   const timeline = createTimeline($('#timeline'), { onJump: (i) => go(state.position.iteration, i) });
   const inspector = createInspector($('#inspector'), { onEdit: editParameter, onClose: () => select(null) });
@@ -283,6 +284,7 @@ export function createStepper(root, { onCommit = () => {} } = {}) {
 
   function toggleEditor() {
     const panel = $('#editor');
+    if (!panel.hidden && panel.contains(document.activeElement)) document.activeElement.blur(); // keys step again
     panel.hidden = !panel.hidden;
     document.body.classList.toggle('editing', !panel.hidden);
     if (!panel.hidden) panel.querySelector('input, select')?.focus();
@@ -329,8 +331,11 @@ export function createStepper(root, { onCommit = () => {} } = {}) {
     },
   };
 
+  const FOLLOWER_KEYS = new Set(['p', 'P', '?', 'Escape']);
+
   root.ownerDocument.addEventListener('keydown', (event) => {
     if (!state || !runs[state.position.iteration]) return;
+    if (follower && !FOLLOWER_KEYS.has(event.key)) return;
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'z') { event.preventDefault(); undo(); return; }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const field = event.target.closest?.('input, select, textarea');
@@ -346,6 +351,7 @@ export function createStepper(root, { onCommit = () => {} } = {}) {
   });
 
   $('#diagram').addEventListener('click', (event) => {
+    if (follower) return;
     const neuron = event.target.closest('.neuron.input, .target');
     if (!neuron) return;
     const all = [...root.querySelectorAll(neuron.classList.contains('target') ? '.target' : '.neuron.input')];
@@ -357,7 +363,7 @@ export function createStepper(root, { onCommit = () => {} } = {}) {
   let swipe = null;
   const stage = $('.diagram-panel');
   stage.addEventListener('pointerdown', (event) => {
-    if (event.pointerType !== 'mouse') swipe = { x: event.clientX, y: event.clientY };
+    if (event.pointerType !== 'mouse' && !follower) swipe = { x: event.clientX, y: event.clientY };
   });
   stage.addEventListener('pointercancel', () => { swipe = null; });
   stage.addEventListener('pointerup', (event) => {
@@ -370,7 +376,7 @@ export function createStepper(root, { onCommit = () => {} } = {}) {
 
   /** The one animation loop: advances the step while playing. */
   function frame(now) {
-    if (state?.view.playing && !busy && now - lastAdvance >= STEP_MS / state.view.speed) {
+    if (state?.view.playing && !follower && !busy && now - lastAdvance >= STEP_MS / state.view.speed) {
       lastAdvance = now;
       step(1);
     }
@@ -422,5 +428,30 @@ export function createStepper(root, { onCommit = () => {} } = {}) {
     requestAnimationFrame(frame);
   }
 
-  return { start, commit, get state() { return state; } };
+  /**
+   * Shows a state whose traced training step comes with it (a live session's change), so
+   * nothing is fetched: what a follower does for every change the presenter makes.
+   * @param {object} next the state
+   * @param {{iteration: number, network: object, trace: object, slice: object|null}} traced
+   */
+  function show(next, traced) {
+    const key = JSON.stringify(next.setup);
+    if (key !== runsFor) { runs = []; runsFor = key; }
+    runs[traced.iteration] = { network: traced.network, trace: traced.trace };
+    slice = traced.slice;
+    sliceProblem = '';
+    const p = next.view.selected;
+    sliceFor = p ? JSON.stringify([runsFor, traced.iteration, p]) : '';
+    commit({ ...next, view: { ...next.view, projector: state?.view.projector ?? false, playing: false } });
+    document.body.classList.add('ready');
+  }
+
+  /** Opens another state as it is (a session's, after a conflict), fetching what it needs. */
+  async function load(next) {
+    state = next;
+    await refresh().catch(() => {});
+    commit(state);
+  }
+
+  return { start, show, load, commit, showError, get state() { return state; } };
 }

@@ -1,0 +1,161 @@
+"""A live lesson in two browsers: the teacher presents, students join by code and follow every
+step; a student takes the step away to explore; the handout prints."""
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+
+def new_page(browser, base_url, size=(1280, 720), touch=False):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                                  has_touch=touch, is_mobile=touch)
+    page = context.new_page()
+    page.problems = []
+    page.api_calls = []
+    page.on("console", lambda m: m.type in ("error", "warning")
+            and page.problems.append(f"console {m.type}: {m.text}"))
+    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
+    page.on("request", lambda r: page.api_calls.append(urlparse(r.url).path))
+    page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", "localhost")
+            and r.url.startswith("http") and page.problems.append(f"left the machine: {r.url}"))
+    return page
+
+
+@pytest.fixture
+def lesson(browser, base_url):
+    """A presenting teacher's page and the session's join code."""
+    teacher = new_page(browser, base_url)
+    teacher.goto(base_url + "/")
+    teacher.wait_for_selector("body.ready")
+    teacher.click("#toolbar .present")
+    dialog = teacher.locator("#present")
+    expect(dialog).to_be_visible()
+    code = dialog.locator(".present-code").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{6}", code)
+    # The QR code is drawn by this server and loads.
+    qr = dialog.locator(".present-qr")
+    expect(qr).to_have_attribute("src", re.compile(r"^/s/[\w-]+/qr\.svg$"))
+    expect(qr).to_have_js_property("complete", True)
+    assert qr.evaluate("(img) => img.naturalWidth") > 0
+    dialog.locator(".close").click()
+    expect(teacher.locator("#timeline .live-code")).to_have_text(f"Join code {code}")
+    yield teacher, code
+    teacher.context.close()
+    assert teacher.problems == []
+
+
+def join(browser, base_url, code, **kw):
+    student = new_page(browser, base_url, **kw)
+    student.goto(base_url + "/join")
+    student.fill("#code", code.lower())
+    student.press("#code", "Enter")
+    student.wait_for_url(re.compile(r"/s/[\w-]+$"))
+    student.wait_for_selector("body.ready")
+    expect(student.locator(".live-status")).to_have_text("Live: following the presenter")
+    return student
+
+
+def position(page):
+    return page.locator("#timeline .position")
+
+
+def test_students_follow_every_step_and_edit_without_calling_the_api(browser, base_url, lesson):
+    teacher, code = lesson
+    student = join(browser, base_url, code)
+    for _ in range(14):
+        teacher.keyboard.press("ArrowRight")
+    expect(position(student)).to_have_text("Training step 1 · step 15 of 35")
+    expect(student.locator(".step-title")).to_have_text(teacher.locator(".step-title").inner_text())
+    # A selection and an edit reach the class too.
+    teacher.keyboard.press("w")
+    expect(student.locator(".param-name")).to_contain_text("w1")
+    teacher.keyboard.press("e")
+    teacher.fill("#editor .lr", "0.25")
+    teacher.press("#editor .lr", "Enter")
+    expect(teacher.locator("#toolbar .undo")).to_be_enabled()  # the edit is in
+    teacher.keyboard.press("Escape")
+    teacher.keyboard.press("End")
+    expect(position(student)).to_contain_text("step 35 of 35")
+    expect(student.locator("#explain .formula")).to_contain_text("0.2947")  # η = 0.25's loss
+    assert (student.locator("#explain .formula").text_content()
+            == teacher.locator("#explain .formula").text_content())
+    # The student's keys do not move the lesson.
+    student.keyboard.press("ArrowLeft")
+    expect(position(student)).to_contain_text("step 35 of 35")
+    # Everything the student drew came with the changes: no /trace or /loss-slice of its own.
+    assert not [c for c in student.api_calls if c in ("/api/v1/trace", "/api/v1/loss-slice")]
+    student.context.close()
+    assert student.problems == []
+
+
+def test_a_phone_follows_and_can_explore_alone(browser, base_url, lesson):
+    teacher, code = lesson
+    student = join(browser, base_url, code, size=(390, 844), touch=True)
+    for _ in range(5):
+        teacher.keyboard.press("ArrowRight")
+    expect(position(student)).to_contain_text("step 6 of 35")
+    assert student.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    explore = student.locator(".explore")
+    assert explore.bounding_box()["height"] >= 44
+    explore.tap()
+    student.wait_for_url(re.compile(r"/\?s="))
+    student.wait_for_selector("body.ready")
+    expect(position(student)).to_contain_text("step 6 of 35")
+    student.locator("#stepnav .next").tap()
+    expect(position(student)).to_contain_text("step 7 of 35")
+    # Exploring alone does not move the class.
+    expect(position(teacher)).to_contain_text("step 6 of 35")
+    student.context.close()
+    assert student.problems == []
+
+
+def test_ending_the_session_tells_the_class(browser, base_url, lesson):
+    teacher, code = lesson
+    student = join(browser, base_url, code)
+    teacher.click("#toolbar .present")
+    teacher.locator("#present .stop").click()
+    expect(student.locator(".live-status")).to_have_text("The presenter has ended this session.")
+    expect(teacher.locator("#timeline .live-code")).to_be_hidden()
+    student.context.close()
+
+
+def test_a_wrong_code_is_refused_where_it_was_typed(browser, base_url):
+    student = new_page(browser, base_url, size=(390, 844), touch=True)
+    student.goto(base_url + "/join")
+    student.fill("#code", "qqqqqq")
+    student.press("#code", "Enter")
+    message = student.locator(".join-message")
+    expect(message).to_contain_text("No class is live with the code “qqqqqq”")
+    expect(student.locator("#code")).to_have_attribute("aria-invalid", "true")
+    student.context.close()
+    assert [p for p in student.problems if "404" not in p] == []
+
+
+def test_a_link_to_no_session_says_so(browser, base_url):
+    student = new_page(browser, base_url)
+    student.goto(base_url + "/s/no-such-session")
+    expect(student.locator("#error")).to_contain_text("There is no live session here")
+    expect(student.locator(".live-status")).to_have_text("The presenter has ended this session.")
+    student.context.close()
+
+
+def test_the_handout_has_every_step_and_prints_cleanly(browser, base_url, tmp_path):
+    page = new_page(browser, base_url)
+    page.goto(base_url + "/handout?preset=classic")
+    page.wait_for_selector("body.ready")
+    steps = page.locator(".handout-step")
+    expect(steps).to_have_count(35)
+    text = page.locator(".handout").inner_text()
+    for number in ("0.2984", "0.7414", "0.0822", "0.3589", "0.2910"):
+        assert number in text, number
+    page.emulate_media(media="print")
+    overflowing = page.evaluate("""() => [...document.querySelectorAll('.handout-step .formula')]
+      .filter((f) => f.scrollWidth > f.clientWidth + 1).length""")
+    assert overflowing == 0
+    for size in ("A4", "Letter"):
+        pdf = page.pdf(format=size)
+        assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
+    page.context.close()
+    assert page.problems == []

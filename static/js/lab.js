@@ -6,7 +6,7 @@
 
 import * as api from './api.js';
 import { encode as encodeStepper } from './state.js';
-import { datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, FEATURE_LABELS, featureValue, fromCsv, isOneDimensional, toCsv, trainRequest } from './labstate.js';
+import { checkExport, DATASETS, datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, FEATURE_LABELS, featureValue, fromCsv, isOneDimensional, needsX2, toCsv, trainRequest } from './labstate.js';
 import { createDataPanel } from './views/datapanel.js';
 import { createHeatmap } from './views/heatmap.js';
 import { createLabControls } from './views/labcontrols.js';
@@ -20,12 +20,14 @@ const BOUNDARY = { resolution: 40, neuron_resolution: 14 };
 const THUMBNAIL_MS = 250; // while playing, neuron thumbnails refresh at most this often
 const CHART_MS = 100; // and the charts at most this often: the boundary is what moves
 
-let lab = decodeLab(location.search) ?? { ...DEFAULT_LAB };
+const linked = decodeLab(location.search); // {lab, problems}, or null without a lab link
+let lab = linked?.lab ?? structuredClone(DEFAULT_LAB);
 let run = null; // the last /train answer: network, optimizer, epoch, neurons, boundary
 let history = [];
 let data = null; // the points: {train: {x, y}, test: {x, y}, task, inputs}
 let playing = false;
 let inFlight = false;
+let queued = 0; // epochs asked for (+1 epoch, →) while a call was on its way: none is dropped
 let epochsPerCall = 5;
 let dirty = true;
 let thumbnailsAt = 0;
@@ -34,14 +36,14 @@ let picking = false;
 let generation = 0; // bumped by every reset, so answers for an old run are dropped
 const speed = { epochs: 0, since: performance.now(), rate: 0 };
 
-const heatmap = createHeatmap($('#heatmap'), { onClick: planeClicked });
-const network = createLabNetwork($('#lab-network'), { onLayers: (hidden) => change({ hidden }) });
+const heatmap = createHeatmap($('#heatmap'), $('.tap-mode'), { onClick: planeClicked });
+const network = createLabNetwork($('#lab-network'), $('.layer-steppers'), { onLayers: (hidden) => change({ hidden }) });
 const dataPanel = createDataPanel($('#data'), { onChange: change, onCsv: loadCsv, thumbnail: api.dataset });
 const controls = createLabControls($('#settings'), { onChange: change });
 const lossChart = createLineChart($('#loss-chart'), { series: [
   { key: 'train', label: 'train', colour: '#111418' },
   { key: 'test', label: 'test', colour: '#8a0c4e', dash: '6 4' }] }, $('#loss-readout'));
-const warnings = createWarnings($('#warnings'));
+const warnings = createWarnings($('#warnings-box'));
 const LAYER_COLOURS = ['#1f5fa8', '#b35806', '#00574b', '#8a0c4e', '#4a1486', '#6b6b00', '#111418'];
 let normChart = null;
 let normLayers = 0;
@@ -51,12 +53,23 @@ function showError(message) {
   $('#error').hidden = !message;
 }
 
+/** A message that stays until dismissed: what was not used, from a link or a file, and why. */
+function showNotice(title, items = []) {
+  $('#notice .notice-title').textContent = title;
+  $('#notice ul').replaceChildren(...items.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
+  $('#notice').hidden = !title;
+}
+
+/** A line under the plane saying why a tap did nothing; empty once one works. */
+const tapNote = (text) => { $('#tap-note').textContent = text; };
+
 /** A change of settings: what it touches decides what starts over. */
 async function change(patch) {
   const before = lab;
   lab = { ...lab, ...patch };
   if (patch.dataset?.task && patch.dataset.task !== before.dataset.task) lab.loss = lab.dataset.task === 'regression' ? 'mse' : 'bce';
-  if (isOneDimensional(lab)) lab.features = lab.features.filter((f) => !f.includes('x2'));
+  // One-input data has no x₂: the data panel says so beside the features it turns off.
+  if (isOneDimensional(lab)) lab.features = lab.features.filter((f) => !needsX2(f));
   if (!lab.features.length) lab.features = ['x1'];
   window.history.replaceState(null, '', encodeLab(lab));
   const reshaped = ['dataset', 'points', 'features', 'hidden', 'activation', 'seed'].some((k) => k in patch);
@@ -79,6 +92,7 @@ async function loadData() {
 /** Fresh weights from the seed, epoch 0. */
 async function reset() {
   generation += 1;
+  queued = 0;
   history = [];
   run = null;
   playing = false;
@@ -98,7 +112,7 @@ async function trainFor(epochs) {
     if (mine !== generation) return;
     history.push(...answer.history);
     if (thumbnails) thumbnailsAt = started;
-    else answer.boundary.hidden = run?.boundary?.hidden ?? null;
+    else Object.assign(answer.boundary, { hidden: run?.boundary?.hidden ?? null, neuron_resolution: run?.boundary?.neuron_resolution ?? 0 });
     run = answer;
     speed.epochs += answer.history.length;
     if (answer.diverged) playing = false;
@@ -130,7 +144,7 @@ function render() {
   controls.update(lab);
   heatmap.update({ data, boundary: run?.boundary, task: lab.dataset.task, oneInput, showTest: $('#show-test').checked });
   network.update({ features: lab.features, hidden: lab.hidden, oneInput, network: run?.network, boundary: run?.boundary,
-    neurons: run?.neurons, task: lab.dataset.task, activation: lab.activation });
+    neurons: run?.neurons, task: lab.dataset.task, activation: lab.activation, editable: !projector() });
   const now = performance.now();
   if (!playing || now - chartsAt > CHART_MS) {
     chartsAt = now;
@@ -154,54 +168,69 @@ function render() {
   $('.trace-point').setAttribute('aria-pressed', String(picking));
 }
 
+/** Why a chart is empty, or null when it has something to draw. */
+function emptyBecause(values, what) {
+  if (!history.length) return 'No epochs yet: press ▶ Play or +1 epoch.';
+  const finite = values.filter((v) => v !== null && Number.isFinite(v));
+  if (!finite.length) return `No finite ${what} to draw: training diverged.`;
+  if (finite.every((v) => v === 0)) return 'Every gradient is 0: the network is dead, so nothing learns. Try another seed, leaky_relu or a smaller learning rate.';
+  return null;
+}
+
 /** The loss and gradient-norm charts, and the warnings drawn from the same history. */
 function renderCharts() {
   const epochs = history.map((h) => h.epoch);
-  lossChart.update(epochs, { train: history.map((h) => h.train_loss), test: history.map((h) => h.test_loss) });
+  const train = history.map((h) => h.train_loss); const test = history.map((h) => h.test_loss);
+  lossChart.update(epochs, { train, test }, emptyBecause([...train, ...test], 'loss') ?? undefined);
   const layers = lab.hidden.length + 1;
+  const norms = Array.from({ length: layers }, (_, l) => history.map((h) => h.grad_norms[l]));
   if (layers !== normLayers) {
     normLayers = layers;
     $('#norm-chart').replaceChildren();
+    $('#norm-chart').parentElement.querySelector('.chart-note')?.remove();
     normChart = createLineChart($('#norm-chart'), { log: true, series: Array.from({ length: layers }, (_, l) => ({
       key: `l${l}`, label: l === layers - 1 ? 'output layer' : `layer ${l + 1}`, colour: LAYER_COLOURS[l % LAYER_COLOURS.length] })) }, $('#norm-readout'));
-    $('#norm-legend').replaceChildren(...Array.from({ length: layers }, (_, l) => {
-      const span = document.createElement('span');
-      span.className = `swatch s${l % LAYER_COLOURS.length}`;
-      span.textContent = l === layers - 1 ? 'output' : `layer ${l + 1}`;
-      return span;
-    }));
   }
-  normChart.update(epochs, Object.fromEntries(Array.from({ length: layers }, (_, l) => [`l${l}`, history.map((h) => h.grad_norms[l])])));
+  // A layer whose gradient is 0 throughout has no line on a log scale: its key says so.
+  const legend = norms.map((values, l) => `${l === layers - 1 ? 'output' : `layer ${l + 1}`}${history.length && values.every((v) => v === 0) ? ': all 0' : ''}`);
+  if ($('#norm-legend').textContent !== legend.join('')) {
+    $('#norm-legend').replaceChildren(...legend.map((text, l) => Object.assign(document.createElement('span'), { className: `swatch s${l % LAYER_COLOURS.length}`, textContent: text })));
+  }
+  normChart.update(epochs, Object.fromEntries(norms.map((values, l) => [`l${l}`, values])), emptyBecause(norms.flat(), 'gradient') ?? undefined);
   warnings.update(diagnose(lab, run, history));
 }
 
 /** The one animation loop: asks for more epochs while playing, redraws when something came in. */
 function frame() {
-  if (playing && !inFlight) trainFor(epochsPerCall);
+  if (!inFlight && queued) { trainFor(queued); queued = 0; } else if (playing && !inFlight) trainFor(epochsPerCall);
   if (dirty) { dirty = false; render(); }
   requestAnimationFrame(frame);
 }
 
-async function planeClicked({ x1, x2, remove }) {
+async function planeClicked({ x1, x2, remove, label }) {
   if (!data) return;
   if (picking) { tracePoint(x1, x2); return; }
-  if (lab.dataset.task === 'regression') return;
+  if (lab.dataset.task === 'regression') { tapNote('Points are added and removed by tap on class data only: load a CSV for your own values.'); return; }
   const rows = (part) => data[part].x.map((x, i) => [...x, data[part].y[i]]);
-  const points = lab.points ?? { train: rows('train'), test: rows('test') };
+  const points = lab.points ? { ...lab.points } : { train: rows('train'), test: rows('test') };
   if (remove) {
-    for (const part of ['train', 'test']) {
-      const i = heatmap.nearest(x1, x2, part);
-      if (i >= 0) { points[part] = points[part].filter((_, k) => k !== i); break; }
-    }
+    // Searched in the points as they are now, which the plane may not show yet.
+    const near = (part) => heatmap.nearest(x1, x2, { x: points[part].map((r) => r.slice(0, -1)), y: points[part].map((r) => r[r.length - 1]) });
+    const part = ['train', 'test'].find((p) => near(p) >= 0);
+    if (!part) { tapNote('No point there to remove: press on a point.'); return; }
+    if (part === 'train' && points.train.length <= 2) { tapNote('At least two training points are needed: this one stays.'); return; }
+    const i = near(part);
+    points[part] = points[part].filter((_, k) => k !== i);
   } else {
-    points.train = [...points.train, [x1, x2, dataPanel.clickClass()]];
+    points.train = [...points.train, [x1, x2, label]];
   }
-  if (points.train.length >= 2) await change({ points: { train: points.train, test: points.test } });
+  tapNote('');
+  await change({ points });
 }
 
 /** Opens the step-through for one training point with the current weights, beside its batch. */
 function tracePoint(x1, x2) {
-  const i = heatmap.nearest(x1, x2, 'train');
+  const i = heatmap.nearest(x1, x2);
   picking = false;
   dirty = true;
   if (i < 0 || !run) return;
@@ -220,11 +249,14 @@ function tracePoint(x1, x2) {
   window.open(`/${encodeStepper(state)}`, '_blank');
 }
 
+/** Points from CSV, used at once: or, when they cannot be, why, and nothing changes. */
 async function loadCsv(text) {
   const parsed = fromCsv(text);
-  if (parsed.error) { showError(`CSV: ${parsed.error}`); return; }
-  const binary = [...parsed.train, ...parsed.test].every((r) => r[2] === 0 || r[2] === 1);
-  await change({ dataset: { ...lab.dataset, task: binary ? 'classification' : 'regression' }, points: parsed });
+  if (parsed.error) return `CSV ${parsed.error}.`;
+  const { task } = parsed;
+  const name = DATASETS[task].includes(lab.dataset.name) ? lab.dataset.name : DATASETS[task][0];
+  await change({ dataset: { ...lab.dataset, task, name }, points: { train: parsed.train, test: parsed.test } });
+  return '';
 }
 
 function download(name, type, text) {
@@ -265,43 +297,71 @@ async function exportAs(kind) {
   }
 }
 
+/** A network export or CSV, checked whole and fetched in full before any of it is used. */
 async function importFile(file) {
   const text = await file.text();
-  if (!file.name.endsWith('.json')) { await loadCsv(text); return; }
+  const refused = (why) => showNotice(`${file.name} was not imported, and nothing changed:`, [why]);
+  if (!file.name.endsWith('.json') && !/^\s*[[{]/.test(text)) {
+    const error = await loadCsv(text);
+    if (error) refused(error); else showNotice('');
+    return;
+  }
+  let saved = null;
+  try { saved = JSON.parse(text); } catch { refused('this file is not a backprop-viz network export: it is not JSON.'); return; }
+  const checked = checkExport(saved);
+  if (checked.error) { refused(`${checked.error}.`); return; }
   try {
-    const saved = JSON.parse(text);
-    lab = { ...DEFAULT_LAB, ...saved.settings };
-    window.history.replaceState(null, '', encodeLab(lab));
-    await loadData();
+    const points = await api.dataset(datasetSpec(checked.lab));
+    const answer = await api.train(trainRequest(checked.lab, checked.run, 0, BOUNDARY));
     generation += 1;
-    history = saved.history ?? [];
-    run = null;
-    const answer = await api.train(trainRequest(lab, saved.network ? { network: saved.network, optimizer: saved.optimizer, epoch: saved.epoch } : null, 0, BOUNDARY));
+    playing = false;
+    queued = 0;
+    lab = checked.lab;
+    data = points;
+    history = checked.history;
     run = answer;
+    window.history.replaceState(null, '', encodeLab(lab));
+    showNotice('');
     dirty = true;
   } catch (error) {
-    showError(`Import: ${error.message}`);
+    refused(error.message);
   }
 }
 
+const projector = () => document.body.classList.contains('projector');
+
+/** Projector mode: the plane, the network and the loss, large; the button says how to leave. */
+function toggleProjector(on = !projector()) {
+  document.body.classList.toggle('projector', on);
+  $('.projector-toggle').textContent = on ? 'Leave projector' : 'Projector';
+  dirty = true;
+}
+
 $('.play').addEventListener('click', togglePlay);
-$('.step').addEventListener('click', () => { if (!inFlight) trainFor(1); });
+$('.step').addEventListener('click', () => { queued += 1; });
 $('.reset').addEventListener('click', () => reset());
 $('.trace-point').addEventListener('click', () => { picking = !picking; dirty = true; });
 $('#show-test').addEventListener('change', () => { dirty = true; });
 $('.export').addEventListener('change', (event) => { exportAs(event.target.value); event.target.value = ''; });
 $('.import').addEventListener('change', (event) => { if (event.target.files[0]) importFile(event.target.files[0]); event.target.value = ''; });
+$('.projector-toggle').addEventListener('click', () => toggleProjector());
+$('#notice .dismiss').addEventListener('click', () => showNotice(''));
 document.addEventListener('keydown', (event) => {
   if (event.target.closest?.('input, select, textarea') || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (event.key === ' ') { event.preventDefault(); togglePlay(); } else if (event.key === 'ArrowRight' && !inFlight) trainFor(1);
+  if (event.key === ' ') { event.preventDefault(); togglePlay(); } else if (event.key === 'ArrowRight') queued += 1;
   else if (event.key === 'r') reset();
+  else if (event.key === 'p' || event.key === 'P') toggleProjector();
+  else if (event.key === 'Escape' && projector()) toggleProjector(false);
 });
-window.addEventListener('resize', () => { dirty = true; });
+// The charts and the diagram are drawn at the size they are shown: redraw when it changes.
+const resized = new ResizeObserver(() => { dirty = true; });
+['#heatmap', '#lab-network', '#loss-chart', '#norm-chart'].forEach((sel) => resized.observe($(sel)));
 
 async function start() {
-  if (lab.points && !lab.points.train?.length) lab.points = null;
-  if (!lab.features.length) lab.features = [...DEFAULT_LAB.features];
-  lab.hidden = lab.hidden.slice(0, 6).map((n) => Math.max(1, Math.min(8, n)));
+  if (linked?.problems.length) {
+    showNotice('This lab link could not all be used; the lab shows the rest:', linked.problems);
+    window.history.replaceState(null, '', encodeLab(lab));
+  }
   await loadData();
   await reset();
   document.body.classList.add('ready');

@@ -16,8 +16,17 @@ export const HIDDEN_ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'lin
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+export const LOSSES = ['bce', 'mse'];
+export const REGULARIZATIONS = ['none', 'l1', 'l2'];
+export const BATCHES = [1, 5, 10, 25, 50, 100, 2000]; // 2000, the most points, is "all"
+export const POINT_COUNTS = [100, 200, 500, 1000];
+// The sliders' stops: a value between two would be drawn at one and used as the other.
+export const NOISES = Array.from({ length: 21 }, (_, i) => Number((i * 0.05).toFixed(2)));
+export const TEST_SHARES = Array.from({ length: 10 }, (_, i) => Number((i * 0.1).toFixed(1)));
 export const MAX_HIDDEN_LAYERS = 6;
 export const MAX_NEURONS = 8;
+export const MAX_POINTS = 2000; // train and test together, as app/schemas.py allows
+export const MAX_SEED = 2 ** 32 - 1;
 
 export const DEFAULT_LAB = {
   dataset: { name: 'circle', task: 'classification', n: 500, noise: 0, seed: 1, test_fraction: 0.5 },
@@ -51,7 +60,7 @@ export function featureValue(name, x1, x2) {
 /** Whether features need the second input: not available for one-input data (sine). */
 export const needsX2 = (feature) => feature.includes('x2');
 
-export const isOneDimensional = (lab) => lab.dataset.name === 'sine' && !lab.points;
+export const isOneDimensional = (lab) => (lab.points ? lab.points.train[0].length === 2 : lab.dataset.name === 'sine');
 
 /** The output layer's activation: a probability for classes, a plain number for regression. */
 export const outputActivation = (lab) => (lab.dataset.task === 'classification' ? 'sigmoid' : 'linear');
@@ -97,13 +106,129 @@ export function trainRequest(lab, run, epochs, boundary) {
   };
 }
 
-/** A lab from the URL, or null: unknown keys are dropped, missing ones take the defaults. */
+/** A value as a message quotes it: short, strings in quotes. */
+function quote(value) {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+}
+const list = (values) => values.join(', ');
+const isWhole = (v, lo, hi) => Number.isInteger(v) && v >= lo && v <= hi;
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The settings chosen from a list, each with the name the page shows beside it. */
+const CHOICES = {
+  activation: ['activation', HIDDEN_ACTIVATIONS],
+  loss: ['loss', LOSSES],
+  optimizer: ['optimizer', OPTIMIZERS],
+  learning_rate: ['learning rate', LEARNING_RATES],
+  batch_size: ['batch', BATCHES],
+  regularization: ['regularisation', REGULARIZATIONS],
+  rate: ['rate', RATES],
+};
+const DATASET_CHOICES = { n: ['points', POINT_COUNTS], noise: ['noise', NOISES], test_fraction: ['test share', TEST_SHARES] };
+
+/**
+ * Settings read from a link or a file, every field checked against the lists and limits above.
+ * @param {*} saved the decoded object
+ * @returns {{lab: object, problems: string[]}} the lab made of the valid part, and for each
+ *   value left out a sentence saying what is used instead
+ */
+export function checkLab(saved) {
+  const lab = structuredClone(DEFAULT_LAB);
+  const problems = [];
+  if (!isObject(saved)) return { lab, problems: ['it holds no lab settings: the default lab is shown'] };
+  const refuse = (name, value, allowed, used) => problems.push(`${name}: ${quote(value)} is not ${allowed}; ${used} is used instead`);
+  for (const key of Object.keys(saved)) if (!(key in DEFAULT_LAB)) problems.push(`"${key}" is not a lab setting: left out`);
+  if ('dataset' in saved) checkDataset(saved.dataset, lab.dataset, refuse);
+  for (const [key, [name, values]] of Object.entries(CHOICES)) {
+    if (!(key in saved)) continue;
+    if (values.includes(saved[key])) lab[key] = saved[key];
+    else refuse(name, saved[key], `one of ${list(values)}`, lab[key]);
+  }
+  if ('seed' in saved) {
+    if (isWhole(saved.seed, 0, MAX_SEED)) lab.seed = saved.seed;
+    else refuse('seed', saved.seed, `a whole number from 0 to ${MAX_SEED}`, lab.seed);
+  }
+  if (saved.points !== undefined && saved.points !== null) {
+    const wrong = pointsProblem(saved.points, lab.dataset.task);
+    if (wrong) problems.push(`points: ${wrong}; the ${lab.dataset.name} data set is used instead`);
+    else lab.points = { train: saved.points.train, test: saved.points.test ?? [] };
+  }
+  if ('hidden' in saved) lab.hidden = checkHidden(saved.hidden, problems);
+  const oneInput = isOneDimensional(lab);
+  lab.features = 'features' in saved ? checkFeatures(saved.features, oneInput, problems) : lab.features.filter((f) => !oneInput || !needsX2(f));
+  return { lab, problems };
+}
+
+function checkDataset(saved, dataset, refuse) {
+  if (!isObject(saved)) { refuse('data set', saved, 'a data set', dataset.name); return; }
+  if ('task' in saved && !(saved.task in DATASETS)) refuse('task', saved.task, list(Object.keys(DATASETS)), dataset.task);
+  else if ('task' in saved) dataset.task = saved.task;
+  const names = DATASETS[dataset.task];
+  if (names.includes(saved.name)) dataset.name = saved.name;
+  else refuse('data set', saved.name, `a ${dataset.task} data set (${list(names)})`, (dataset.name = names[0]));
+  for (const [key, [name, values]] of Object.entries(DATASET_CHOICES)) {
+    if (!(key in saved)) continue;
+    if (values.includes(saved[key])) dataset[key] = saved[key];
+    else refuse(name, saved[key], `one of ${list(values)}`, dataset[key]);
+  }
+  if ('seed' in saved && isWhole(saved.seed, 0, MAX_SEED)) dataset.seed = saved.seed;
+  else if ('seed' in saved) refuse('data seed', saved.seed, `a whole number from 0 to ${MAX_SEED}`, dataset.seed);
+}
+
+/**
+ * What is wrong with points {train, test} for a task, or '' when nothing is.
+ * @param {*} points
+ * @param {string} task
+ */
+export function pointsProblem(points, task) {
+  if (!isObject(points) || !Array.isArray(points.train) || !Array.isArray(points.test ?? [])) return `${quote(points)} is not train and test points`;
+  const rows = [...points.train, ...(points.test ?? [])];
+  if (points.train.length < 2) return 'at least two training points are needed';
+  if (rows.length > MAX_POINTS) return `${rows.length} points are more than ${MAX_POINTS}`;
+  const width = task === 'regression' && rows[0]?.length === 2 ? 2 : 3;
+  const bad = rows.findIndex((r) => !Array.isArray(r) || r.length !== width || !r.every(Number.isFinite));
+  if (bad >= 0) return `point ${bad + 1}, ${quote(rows[bad])}, is not ${width === 2 ? '[x1, value]' : '[x1, x2, label]'}`;
+  if (task === 'classification' && !rows.every((r) => r[2] === 0 || r[2] === 1)) return 'a class label is not 0 or 1';
+  return '';
+}
+
+function checkHidden(hidden, problems) {
+  if (!Array.isArray(hidden) || !hidden.every(Number.isInteger)) {
+    problems.push(`hidden layers: ${quote(hidden)} is not a list of neuron counts; ${quote(DEFAULT_LAB.hidden)} is used instead`);
+    return [...DEFAULT_LAB.hidden];
+  }
+  if (hidden.length > MAX_HIDDEN_LAYERS) problems.push(`hidden layers: ${hidden.length} are more than ${MAX_HIDDEN_LAYERS}; the first ${MAX_HIDDEN_LAYERS} are used`);
+  return hidden.slice(0, MAX_HIDDEN_LAYERS).map((n, i) => {
+    const used = Math.max(1, Math.min(MAX_NEURONS, n));
+    if (used !== n) problems.push(`hidden layer ${i + 1}: ${n} neurons is not 1 to ${MAX_NEURONS}; ${used} is used instead`);
+    return used;
+  });
+}
+
+function checkFeatures(features, oneInput, problems) {
+  const allowed = FEATURES.filter((f) => !oneInput || !needsX2(f));
+  const fallback = oneInput ? ['x1'] : [...DEFAULT_LAB.features];
+  const kept = Array.isArray(features) ? features.filter((f, i) => allowed.includes(f) && features.indexOf(f) === i) : [];
+  if (Array.isArray(features) && kept.length === features.length && kept.length) return kept;
+  const left = Array.isArray(features) ? features.filter((f, i) => !kept.includes(f) || features.indexOf(f) !== i) : features;
+  const why = oneInput ? `the features of one-input data are ${list(allowed)}` : `the features are ${list(allowed)}`;
+  const used = kept.length ? kept : fallback;
+  problems.push(`features: ${quote(left)} left out (${why}); ${list(used)} ${used.length > 1 ? 'are' : 'is'} used instead`);
+  return used;
+}
+
+/**
+ * The lab a link holds: null when it holds none, else every field checked (`checkLab`).
+ * @param {string} search location.search
+ * @returns {{lab: object, problems: string[]}|null}
+ */
 export function decodeLab(search) {
-  const saved = unpack(new URLSearchParams(search).get('lab'));
-  if (!saved || typeof saved !== 'object') return null;
-  const lab = { ...DEFAULT_LAB };
-  for (const key of Object.keys(DEFAULT_LAB)) if (key in saved) lab[key] = saved[key];
-  return lab;
+  const text = new URLSearchParams(search).get('lab');
+  if (!text) return null;
+  const saved = unpack(text);
+  if (saved === null) return { lab: structuredClone(DEFAULT_LAB), problems: ['it does not decode (it may have been cut short): the default lab is shown'] };
+  return checkLab(saved);
 }
 
 export const encodeLab = (lab) => `?lab=${pack(lab)}`;
@@ -119,22 +244,78 @@ export function toCsv(train, test, oneInput) {
 }
 
 /**
- * Points from CSV rows "x1,x2,label[,split]" (a header line is skipped): {train, test}, or a
- * message saying which line is wrong.
+ * Points from CSV rows "x1,x2,label" or, for one input, "x1,value", each optionally followed by
+ * ",train" or ",test"; a header line is skipped and an empty cell is an error, not 0.
+ * @param {string} text
+ * @returns {{train: number[][], test: number[][], task: string}|{error: string}} the error names
+ *   the row, counted as the file's lines
  */
 export function fromCsv(text) {
   const train = []; const test = [];
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  for (const [i, line] of lines.entries()) {
+  let width = 0;
+  let first = true;
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line) continue;
     const cells = line.split(/[,;\t]/).map((c) => c.trim());
-    if (i === 0 && cells.some((c) => c !== '' && Number.isNaN(Number(c)) && !['train', 'test'].includes(c))) continue;
+    const header = first && cells.some((c) => c !== '' && Number.isNaN(Number(c)) && !['train', 'test'].includes(c));
+    first = false;
+    if (header) continue;
     const split = ['train', 'test'].includes(cells[cells.length - 1]) ? cells.pop() : 'train';
-    const numbers = cells.map(Number);
-    if (numbers.length !== 3 || numbers.some((v) => !Number.isFinite(v))) {
-      return { error: `line ${i + 1}: expected x1,x2,label (and optionally train or test)` };
+    const numbers = cells.map((c) => (c === '' ? NaN : Number(c)));
+    width ||= numbers.length;
+    if (![2, 3].includes(numbers.length) || numbers.length !== width || !numbers.every(Number.isFinite)) {
+      return { error: `row ${i + 1}, "${line.slice(0, 40)}": expected ${width === 2 ? 'x1,value' : 'x1,x2,label'} as numbers (and optionally train or test)` };
     }
     (split === 'test' ? test : train).push(numbers);
   }
-  if (train.length < 2) return { error: 'at least two training points are needed' };
-  return { train, test };
+  if (train.length < 2) return { error: `at least two training rows are needed, and there ${train.length === 1 ? 'is one' : `are ${train.length}`}` };
+  if (train.length + test.length > MAX_POINTS) return { error: `${train.length + test.length} rows are more than the ${MAX_POINTS} the lab can train on` };
+  const binary = width === 3 && [...train, ...test].every((r) => r[2] === 0 || r[2] === 1);
+  return { train, test, task: binary ? 'classification' : 'regression' };
+}
+
+const NOT_AN_EXPORT = 'this file is not a backprop-viz network export';
+
+/**
+ * A network export (settings, epoch, network, optimizer, history) checked whole, before any of
+ * it is used.
+ * @param {*} saved the parsed file
+ * @returns {{lab: object, run: object|null, history: object[]}|{error: string}}
+ */
+export function checkExport(saved) {
+  if (!isObject(saved) || !isObject(saved.settings) || !Array.isArray(saved.history) || !isWhole(saved.epoch, 0, Number.MAX_SAFE_INTEGER)) {
+    return { error: NOT_AN_EXPORT };
+  }
+  const { lab, problems } = checkLab(saved.settings);
+  if (problems.length) return { error: `the settings in this export are not all valid: ${problems.join('; ')}` };
+  const spec = networkSpec(lab);
+  const layers = spec.layers.length - 1;
+  const history = saved.history.findIndex((h) => !isObject(h) || !Number.isInteger(h.epoch) || !isNumberOrNull(h.train_loss)
+    || !Array.isArray(h.grad_norms) || h.grad_norms.length !== layers || !h.grad_norms.every(isNumberOrNull));
+  if (history >= 0) return { error: `${NOT_AN_EXPORT}: entry ${history + 1} of its loss history is not an epoch of this network` };
+  if (saved.network === undefined) return { lab, run: null, history: saved.history };
+  const wrong = networkProblem(saved.network, spec) || optimizerProblem(saved.optimizer);
+  if (wrong) return { error: `${NOT_AN_EXPORT}: ${wrong}` };
+  return { lab, run: { network: saved.network, optimizer: saved.optimizer, epoch: saved.epoch }, history: saved.history };
+}
+
+const isNumberOrNull = (v) => v === null || Number.isFinite(v);
+const isVector = (v, n) => Array.isArray(v) && v.length === n && v.every(Number.isFinite);
+
+function networkProblem(network, spec) {
+  if (!isObject(network)) return 'its network is missing';
+  if (JSON.stringify(network.layers) !== JSON.stringify(spec.layers)) return `its network's layers ${quote(network.layers)} are not ${quote(spec.layers)}, as its settings say`;
+  if (JSON.stringify(network.activations) !== JSON.stringify(spec.activations)) return `its network's activations ${quote(network.activations)} are not ${quote(spec.activations)}`;
+  const { layers } = spec;
+  const weights = Array.isArray(network.weights) && network.weights.length === layers.length - 1
+    && network.weights.every((W, l) => Array.isArray(W) && W.length === layers[l + 1] && W.every((row) => isVector(row, layers[l])));
+  const biases = Array.isArray(network.biases) && network.biases.length === layers.length - 1
+    && network.biases.every((b, l) => isVector(b, layers[l + 1]));
+  return weights && biases ? '' : 'its weights or biases do not fit its layers, or are not all numbers';
+}
+
+function optimizerProblem(optimizer) {
+  const fine = isObject(optimizer) && OPTIMIZERS.includes(optimizer.name) && Number.isFinite(optimizer.learning_rate);
+  return fine ? '' : 'its optimizer state is missing or unknown';
 }

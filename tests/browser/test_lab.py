@@ -211,3 +211,23 @@ def test_a_learning_rate_changed_while_playing_is_used(watched, base_url):
         page.select_option(".export", "network")
     saved = json.loads(open(download.value.path()).read())
     assert saved["optimizer"]["learning_rate"] == 0.3 and saved["settings"]["learning_rate"] == 0.3
+
+
+def test_one_input_data_exported_as_csv_imports_back(watched, base_url, tmp_path):
+    sine = {"name": "sine", "task": "regression", "n": 100, "noise": 0, "seed": 1,
+            "test_fraction": 0.5}
+    page = open_lab(watched, lab_url(base_url, dataset=sine, features=["x1"], loss="mse"))
+    with page.expect_download() as download:
+        page.select_option(".export", "data")
+    saved = tmp_path / "sine.csv"
+    download.value.save_as(saved)
+    assert open(saved).readline().strip() == "x1,target,split"
+    page.click(".dataset[data-name='circle']")
+    page.set_input_files(".import", str(saved))
+    expect(page.locator("#data .custom")).to_be_visible()
+    expect(page.locator("#notice")).to_be_hidden()
+    settings = json.loads(base64.urlsafe_b64decode(page.url.split("lab=")[1] + "==="))
+    assert settings["dataset"]["task"] == "regression" and settings["features"] == ["x1"]
+    assert len(settings["points"]["train"]) == 50 and len(settings["points"]["train"][0]) == 2
+    page.click(".step")
+    expect(page.locator("#epoch")).to_have_text("000001")

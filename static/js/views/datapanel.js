@@ -1,9 +1,9 @@
 /**
  * The data panel: pick a data set by its thumbnail, set noise, test share and size, draw a new
- * sample, choose what a click on the plane adds, load CSV, and choose the input features.
+ * sample, load CSV, and choose the input features. A value it refuses is said beside its field.
  */
 
-import { DATASETS, FEATURE_LABELS, FEATURES, needsX2 } from '../labstate.js';
+import { DATASETS, FEATURE_LABELS, FEATURES, isOneDimensional, needsX2, POINT_COUNTS } from '../labstate.js';
 import { CLASS_COLOURS, css, scale } from './colours.js';
 
 /**
@@ -17,7 +17,9 @@ export function createDataPanel(root, { onChange, onCsv, thumbnail }) {
   const test = $('.test-share');
   const n = $('.n');
   const features = $('.features');
+  const csv = $('.csv');
   let lab = null;
+  POINT_COUNTS.forEach((count) => n.add(new Option(String(count))));
 
   for (const task of Object.keys(DATASETS)) {
     for (const name of DATASETS[task]) {
@@ -44,9 +46,11 @@ export function createDataPanel(root, { onChange, onCsv, thumbnail }) {
     label.append(box, ` ${FEATURE_LABELS[name]}`);
     features.appendChild(label);
   });
-  features.addEventListener('change', () => {
+  features.addEventListener('change', (event) => {
     const chosen = [...features.querySelectorAll('input:checked')].map((b) => b.value);
-    if (chosen.length) onChange({ features: chosen });
+    if (chosen.length) { refuse(features, ''); onChange({ features: chosen }); return; }
+    event.target.checked = true;
+    refuse(features, `At least one feature is needed: ${FEATURE_LABELS[event.target.value]} stays.`, event.target);
   });
   noise.addEventListener('change', () => onChange({ dataset: { ...lab.dataset, noise: Number(noise.value) }, points: null }));
   test.addEventListener('change', () => onChange({ dataset: { ...lab.dataset, test_fraction: Number(test.value) }, points: null }));
@@ -54,12 +58,27 @@ export function createDataPanel(root, { onChange, onCsv, thumbnail }) {
   noise.addEventListener('input', () => { $('.noise-value').textContent = `${Math.round(noise.value * 100)}%`; });
   test.addEventListener('input', () => { $('.test-value').textContent = `${Math.round(test.value * 100)}%`; });
   $('.regenerate').addEventListener('click', () => onChange({ dataset: { ...lab.dataset, seed: lab.dataset.seed + 1 }, points: null }));
-  $('.apply-csv').addEventListener('click', () => onCsv($('.csv').value));
+  $('.apply-csv').addEventListener('click', async () => refuse(csv, await onCsv(csv.value)));
   $('.csv-file').addEventListener('change', async (event) => {
     const file = event.target.files[0];
-    if (file) onCsv(await file.text());
     event.target.value = '';
+    if (file) refuse(csv, await onCsv(await file.text()));
   });
+
+  /**
+   * Marks a field as refusing a value, with the message beside it (an empty one clears it).
+   * @param {HTMLElement} near the field, or the group, the message sits after
+   * @param {string} message
+   * @param {HTMLElement} field what is marked invalid, when not `near` itself
+   */
+  function refuse(near, message, field = near) {
+    const note = root.querySelector(`#${near.dataset.message}`);
+    root.querySelectorAll(`[aria-describedby="${note.id}"]`).forEach((f) => f.removeAttribute('aria-invalid'));
+    note.textContent = message || '';
+    note.hidden = !message;
+    if (message) field.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-describedby', note.id);
+  }
 
   function draw(canvas, data, task) {
     const ctx = canvas.getContext('2d');
@@ -75,9 +94,6 @@ export function createDataPanel(root, { onChange, onCsv, thumbnail }) {
     });
   }
 
-  /** The click mode chosen: which class a click adds. */
-  const clickClass = () => Number(root.querySelector('input[name="click-class"]:checked')?.value ?? 1);
-
   function update(next) {
     lab = next;
     picker.querySelectorAll('.dataset').forEach((b) => {
@@ -90,13 +106,13 @@ export function createDataPanel(root, { onChange, onCsv, thumbnail }) {
     $('.test-value').textContent = `${Math.round(lab.dataset.test_fraction * 100)}%`;
     n.value = String(lab.dataset.n);
     $('.custom').hidden = !lab.points;
-    const oneInput = lab.dataset.name === 'sine' && !lab.points;
+    const oneInput = isOneDimensional(lab);
     features.querySelectorAll('input').forEach((box) => {
       box.checked = lab.features.includes(box.value);
       box.disabled = oneInput && needsX2(box.value);
     });
-    $('.click-mode').hidden = lab.dataset.task === 'regression';
+    $('.one-input').hidden = !oneInput;
   }
 
-  return { update, clickClass };
+  return { update };
 }

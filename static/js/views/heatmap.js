@@ -8,27 +8,54 @@ import { CLASS_COLOURS, css, paintGrid, scale } from './colours.js';
 
 const DOMAIN = 6;
 const CURVE_RANGE = 1.6; // one-input data: the plot's height runs from -1.6 to 1.6
+const LONG_PRESS_MS = 550;
+const PRESS_SLOP_PX = 10; // a finger that moves further is scrolling, not pressing
 
 /**
  * @param {HTMLCanvasElement} canvas
- * @param {{onClick: function({x1: number, x2: number, remove: boolean}): void}} handlers
+ * @param {HTMLFieldSetElement} modes radios named "tap-mode": "1" or "0" adds that class, "remove" removes
+ * @param {{onClick: function({x1: number, x2: number, remove: boolean, label: number}): void}} handlers
  */
-export function createHeatmap(canvas, { onClick }) {
+export function createHeatmap(canvas, modes, { onClick }) {
   const grid = document.createElement('canvas');
   let view = null;
+  let press = null; // the last finger or pen on the plane: {clientX, clientY, timer, done}
 
   const size = () => canvas.width;
   const toPixel = (v) => ((v + DOMAIN) / (2 * DOMAIN)) * size();
   const toValue = (p) => (p / size()) * 2 * DOMAIN - DOMAIN;
 
-  canvas.addEventListener('click', (event) => clicked(event, false));
-  canvas.addEventListener('contextmenu', (event) => { event.preventDefault(); clicked(event, true); });
+  // A long press removes, for fingers and pens: a touch screen has no right button or Alt key.
+  // The click or context menu that the same press brings afterwards is not a second action.
+  canvas.addEventListener('pointerdown', (event) => {
+    press = null;
+    if (event.pointerType === 'mouse') return;
+    press = { clientX: event.clientX, clientY: event.clientY, done: false };
+    press.timer = setTimeout(longPressed, LONG_PRESS_MS);
+  });
+  canvas.addEventListener('pointermove', (event) => {
+    if (press && Math.hypot(event.clientX - press.clientX, event.clientY - press.clientY) > PRESS_SLOP_PX) clearTimeout(press.timer);
+  });
+  for (const type of ['pointerup', 'pointercancel', 'pointerleave']) canvas.addEventListener(type, () => clearTimeout(press?.timer));
+  canvas.addEventListener('click', (event) => { if (!press?.done) clicked(event, event.altKey); });
+  canvas.addEventListener('contextmenu', (event) => {
+    event.preventDefault();
+    if (press) longPressed(); else clicked(event, true);
+  });
+
+  function longPressed() {
+    clearTimeout(press.timer);
+    if (press.done) return;
+    press.done = true;
+    clicked(press, true);
+  }
 
   function clicked(event, remove) {
     const box = canvas.getBoundingClientRect();
     const px = ((event.clientX - box.left) / box.width) * size();
     const py = ((event.clientY - box.top) / box.height) * size();
-    onClick({ x1: toValue(px), x2: -toValue(py), remove: remove || event.altKey });
+    const mode = modes.querySelector('input[name="tap-mode"]:checked')?.value ?? '1';
+    onClick({ x1: toValue(px), x2: -toValue(py), remove: remove || mode === 'remove', label: Number(mode) });
   }
 
   function fit() {
@@ -62,6 +89,7 @@ export function createHeatmap(canvas, { onClick }) {
    */
   function update(next) {
     view = next;
+    modes.disabled = view.task === 'regression';
     fit();
     const ctx = canvas.getContext('2d');
     const w = size();
@@ -119,14 +147,17 @@ export function createHeatmap(canvas, { onClick }) {
     }
   }
 
-  /** The nearest point of the training set to a place in the plane, within a click's reach. */
-  function nearest(x1, x2, part = 'train') {
-    if (!view?.data) return -1;
+  /**
+   * The nearest of some points to a place in the plane, within a click's reach, or -1.
+   * @param {{x: number[][], y: number[]}} points the drawn training points unless given
+   */
+  function nearest(x1, x2, points = view?.data?.train) {
+    if (!points) return -1;
     const reach = (2 * DOMAIN) / 40;
     let best = -1; let bestD = reach;
-    view.data[part].x.forEach((x, i) => {
+    points.x.forEach((x, i) => {
       // A click's height is in plane units; a one-input plot shows targets on that height.
-      const y = view.oneInput ? view.data[part].y[i] * (DOMAIN / CURVE_RANGE) : x[1];
+      const y = view.oneInput ? points.y[i] * (DOMAIN / CURVE_RANGE) : x[1];
       const d = Math.hypot(x[0] - x1, y - x2);
       if (d < bestD) { best = i; bestD = d; }
     });

@@ -1,8 +1,6 @@
 /** The training settings: activation, loss, optimizer, learning rate, batch, regularisation, seed. */
 
-import { HIDDEN_ACTIVATIONS, LEARNING_RATES, OPTIMIZERS, RATES } from '../labstate.js';
-
-const BATCHES = [1, 5, 10, 25, 50, 100, 2000];
+import { BATCHES, HIDDEN_ACTIVATIONS, LEARNING_RATES, LOSSES, MAX_SEED, OPTIMIZERS, RATES, REGULARIZATIONS } from '../labstate.js';
 
 /**
  * @param {HTMLElement} root
@@ -12,10 +10,11 @@ export function createLabControls(root, { onChange }) {
   const $ = (sel) => root.querySelector(sel);
   const fill = (select, values, label = String) => values.forEach((v) => select.add(new Option(label(v), String(v))));
   fill($('.activation'), HIDDEN_ACTIVATIONS);
+  fill($('.loss'), LOSSES);
   fill($('.optimizer'), OPTIMIZERS);
   fill($('.lr'), LEARNING_RATES);
-  fill($('.batch'), BATCHES, (b) => (b === 2000 ? 'all' : String(b)));
-  fill($('.reg'), ['none', 'l1', 'l2']);
+  fill($('.batch'), BATCHES, (b) => (b === BATCHES[BATCHES.length - 1] ? 'all' : String(b)));
+  fill($('.reg'), REGULARIZATIONS);
   fill($('.rate'), RATES);
   const fields = {
     activation: ['.activation', String], loss: ['.loss', String], optimizer: ['.optimizer', String],
@@ -25,14 +24,24 @@ export function createLabControls(root, { onChange }) {
   for (const [key, [sel, cast]] of Object.entries(fields)) {
     $(sel).addEventListener('change', (event) => onChange({ [key]: cast(event.target.value) }));
   }
-  $('.seed').addEventListener('change', (event) => {
-    const seed = Math.max(0, Math.floor(Number(event.target.value)));
-    if (Number.isFinite(seed)) onChange({ seed });
+  const seed = $('.seed');
+  const seedMessage = $('#seed-message');
+  let inUse = null;
+  // A seed is a whole number as typed: "-5", "1.5" or "" are refused, not rounded or read as 0.
+  seed.addEventListener('change', () => {
+    const typed = seed.value.trim();
+    const ok = /^\d+$/.test(typed) && Number(typed) <= MAX_SEED;
+    if (ok) seed.removeAttribute('aria-invalid'); else seed.setAttribute('aria-invalid', 'true');
+    seedMessage.hidden = ok;
+    seedMessage.textContent = ok ? '' : `“${typed}” is not a seed (a whole number from 0 to ${MAX_SEED}): ${inUse} is in use.`;
+    if (ok) onChange({ seed: Number(typed) });
+    else seed.value = String(inUse);
   });
 
   function update(lab) {
     for (const [key, [sel]] of Object.entries(fields)) $(sel).value = String(lab[key]);
-    $('.seed').value = String(lab.seed);
+    inUse = lab.seed;
+    if (document.activeElement !== seed) seed.value = String(lab.seed);
     const regression = lab.dataset.task === 'regression';
     $('.loss').disabled = regression;
     if (regression) $('.loss').value = 'mse';

@@ -1,77 +1,114 @@
 /**
- * A small line chart with axes and hover values: one instance per chart, `update` redraws.
- * Used for train and test loss, accuracy, and per-layer gradient norms (log scale).
+ * A line chart drawn at the size it is shown: its viewBox is its box in CSS pixels and its text
+ * takes the page's font size, so ticks are as readable on a phone as from the back of a room.
+ * One instance per chart; `update` redraws; a chart with nothing to draw says why.
  */
 
 import { el } from './svg.js';
 
-const W = 400;
-const H = 170;
-const PAD = { left: 56, right: 10, top: 10, bottom: 26 };
 const MAX_POINTS = 400;
+const SUPERSCRIPT = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
 
+/** Round steps (1, 2 or 5 times a power of ten) from lo to hi, about `count` of them. */
+export function niceTicks(lo, hi, count) {
+  const raw = (hi - lo) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const ticks = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
 
-const tick = (v) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.001) ? v.toExponential(0) : Number(v.toPrecision(2)).toString());
+const linearLabel = (v) => (v !== 0 && (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3) ? v.toExponential(0) : String(Number(v.toPrecision(3))));
+const powerLabel = (k) => (k >= -3 && k <= 3 ? String(10 ** k) : `10${String(k).replace(/./g, (c) => SUPERSCRIPT[c])}`);
+const fmtValue = (v) => (v === null || v === undefined ? '—' : (Math.abs(v) < 0.001 && v !== 0 ? v.toExponential(2) : v.toFixed(4)));
 
 /**
- * @param {SVGSVGElement} svg
+ * @param {SVGSVGElement} svg sized by CSS; a note for an empty chart goes in its parent
  * @param {{series: {key: string, label: string, colour: string, dash?: string}[], log?: boolean}} options
  * @param {HTMLElement} readout where hover values are written
  */
 export function createLineChart(svg, { series, log = false }, readout) {
-  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   let data = null;
   const axes = el('g', { class: 'axes' }, svg);
   const lines = Object.fromEntries(series.map((s) => [s.key, el('polyline', {
     class: 'series', fill: 'none', stroke: s.colour, 'stroke-width': 2.5, 'stroke-dasharray': s.dash || 'none' }, svg)]));
-  const cursor = el('line', { class: 'cursor', y1: PAD.top, y2: H - PAD.bottom, stroke: '#555', 'stroke-width': 1, visibility: 'hidden' }, svg);
-  const f = (v) => (log ? Math.log10(Math.max(v, 1e-12)) : v);
+  const cursor = el('line', { class: 'cursor', stroke: '#555', 'stroke-width': 1, visibility: 'hidden' }, svg);
+  const note = document.createElement('p');
+  note.className = 'chart-note';
+  note.hidden = true;
+  svg.parentElement.appendChild(note);
+  const f = (v) => (log ? Math.log10(v) : v);
+  const drawable = (v) => v !== null && v !== undefined && Number.isFinite(v) && (!log || v > 0);
 
-  /** @param {number[]} xs @param {Object<string, number[]>} ys */
-  function update(xs, ys) {
-    data = { xs, ys };
+  /** The chart's size and margins, from its box and font. */
+  function frame() {
+    const box = svg.getBoundingClientRect();
+    const font = parseFloat(getComputedStyle(svg).fontSize) || 12;
+    const w = Math.max(120, box.width); const h = Math.max(80, box.height);
+    svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+    return { w, h, font, left: font * 3.3, right: font * 0.9, top: font * 0.7, bottom: font * 1.7 };
+  }
+
+  /**
+   * @param {number[]} xs epochs
+   * @param {Object<string, (number|null)[]>} ys one list per series key
+   * @param {string} why what to say when nothing can be drawn
+   */
+  function update(xs, ys, why = 'Nothing to draw yet.') {
+    const { w, h, font, left, right, top, bottom } = frame();
     axes.replaceChildren();
-    const values = series.flatMap((s) => (ys[s.key] || []).filter((v) => v !== null && Number.isFinite(v) && (!log || v > 0)));
-    if (!xs.length || !values.length) { Object.values(lines).forEach((l) => l.setAttribute('points', '')); return; }
+    const values = series.flatMap((s) => (ys[s.key] || []).filter(drawable));
+    note.hidden = Boolean(xs.length && values.length);
+    note.textContent = note.hidden ? '' : why;
+    data = null;
+    if (!note.hidden) { Object.values(lines).forEach((l) => l.setAttribute('points', '')); return; }
     let lo = Math.min(...values.map(f)); let hi = Math.max(...values.map(f));
-    if (!log) lo = Math.min(lo, 0);
-    if (hi - lo < 1e-12) hi = lo + 1;
+    if (log) { lo = Math.floor(lo); hi = Math.max(Math.ceil(hi), lo + 1); } else { lo = Math.min(lo, 0); if (hi - lo < 1e-12) hi = lo + 1; }
     const x0 = xs[0]; const x1 = Math.max(xs[xs.length - 1], x0 + 1);
-    const sx = (x) => PAD.left + ((x - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
-    const sy = (v) => H - PAD.bottom - ((f(v) - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom);
-    el('line', { x1: PAD.left, y1: H - PAD.bottom, x2: W - PAD.right, y2: H - PAD.bottom }, axes);
-    el('line', { x1: PAD.left, y1: PAD.top, x2: PAD.left, y2: H - PAD.bottom }, axes);
-    el('text', { x: PAD.left - 6, y: PAD.top + 10, 'text-anchor': 'end' }, axes, tick(log ? 10 ** hi : hi));
-    el('text', { x: PAD.left - 6, y: H - PAD.bottom, 'text-anchor': 'end' }, axes, tick(log ? 10 ** lo : lo));
-    el('text', { x: PAD.left, y: H - 6, 'text-anchor': 'start' }, axes, String(x0));
-    el('text', { x: W - PAD.right, y: H - 6, 'text-anchor': 'end' }, axes, `${xs[xs.length - 1]} epochs`);
+    const sx = (x) => left + ((x - x0) / (x1 - x0)) * (w - left - right);
+    const sy = (v) => h - bottom - ((v - lo) / (hi - lo)) * (h - top - bottom);
+    // Ticks a line and a half of text apart at least, so labels never touch.
+    const yTicks = log ? niceTicks(lo, hi, (h - top - bottom) / (font * 1.6)).filter(Number.isInteger)
+      : niceTicks(lo, hi, (h - top - bottom) / (font * 1.8));
+    for (const v of yTicks.filter((t) => t >= lo && t <= hi)) {
+      el('line', { class: 'grid', x1: left, x2: w - right, y1: sy(v), y2: sy(v) }, axes);
+      el('text', { x: left - font * 0.3, y: sy(v) + font * 0.35, 'text-anchor': 'end' }, axes, log ? powerLabel(v) : linearLabel(v));
+    }
+    const unit = 'epoch';
+    const unitWidth = font * 0.6 * (unit.length + 1);
+    const xTicks = niceTicks(x0, x1, (w - left - right) / (font * 4.5)).filter((t) => Number.isInteger(t) && sx(t) < w - right - unitWidth - font);
+    for (const x of xTicks) el('text', { x: sx(x), y: h - font * 0.4, 'text-anchor': 'middle' }, axes, String(x));
+    el('text', { x: w - right, y: h - font * 0.4, 'text-anchor': 'end', class: 'unit' }, axes, unit);
+    el('line', { x1: left, y1: h - bottom, x2: w - right, y2: h - bottom }, axes);
+    el('line', { x1: left, y1: top, x2: left, y2: h - bottom }, axes);
     const stride = Math.max(1, Math.ceil(xs.length / MAX_POINTS));
     for (const s of series) {
       const v = ys[s.key] || [];
       const points = [];
-      for (let i = 0; i < xs.length; i += stride) {
-        if (v[i] !== null && Number.isFinite(v[i]) && (!log || v[i] > 0)) points.push(`${sx(xs[i]).toFixed(1)},${sy(v[i]).toFixed(1)}`);
-      }
+      for (let i = 0; i < xs.length; i += stride) if (drawable(v[i])) points.push(`${sx(xs[i]).toFixed(1)},${sy(f(v[i])).toFixed(1)}`);
       lines[s.key].setAttribute('points', points.join(' '));
     }
-    data.sx = sx;
+    cursor.setAttribute('y1', top);
+    cursor.setAttribute('y2', h - bottom);
+    data = { xs, ys, sx, x0, x1, left, right, w };
   }
 
-  svg.addEventListener('pointermove', (event) => {
-    if (!data?.xs.length) return;
+  // Hover with a mouse, or touch: the values at the epoch under the pointer.
+  function show(event) {
+    if (!data) return;
     const box = svg.getBoundingClientRect();
-    const x = ((event.clientX - box.left) / box.width) * W;
-    const x0 = data.xs[0]; const x1 = Math.max(data.xs[data.xs.length - 1], x0 + 1);
-    const epoch = x0 + ((x - PAD.left) / (W - PAD.left - PAD.right)) * (x1 - x0);
-    const i = Math.max(0, Math.min(data.xs.length - 1, Math.round(epoch - x0)));
+    const x = ((event.clientX - box.left) / box.width) * data.w;
+    const epoch = data.x0 + ((x - data.left) / (data.w - data.left - data.right)) * (data.x1 - data.x0);
+    const i = Math.max(0, Math.min(data.xs.length - 1, Math.round(epoch - data.x0)));
     cursor.setAttribute('x1', data.sx(data.xs[i]));
     cursor.setAttribute('x2', data.sx(data.xs[i]));
     cursor.setAttribute('visibility', 'visible');
     readout.textContent = `epoch ${data.xs[i]}: ${series.map((s) => `${s.label} ${fmtValue(data.ys[s.key]?.[i])}`).join(', ')}`;
-  });
+  }
+  svg.addEventListener('pointermove', show);
+  svg.addEventListener('pointerdown', show);
   svg.addEventListener('pointerleave', () => { cursor.setAttribute('visibility', 'hidden'); readout.textContent = ''; });
 
   return { update };
 }
-
-const fmtValue = (v) => (v === null || v === undefined ? '—' : (Math.abs(v) < 0.001 && v !== 0 ? v.toExponential(2) : v.toFixed(4)));

@@ -22,6 +22,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def server(core: int | None = 0) -> Iterator[str]:
     """One uvicorn worker on 127.0.0.1, on `core` where taskset exists; yields its base URL."""
+    with server_process(core) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def server_process(core: int | None = 0) -> Iterator[tuple[str, int]]:
+    """As `server`, yielding the base URL and the server's process id (for its CPU time)."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
                "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
@@ -39,7 +46,7 @@ def server(core: int | None = 0) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.1)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -55,3 +62,9 @@ def other_core(core: int = 0) -> list[str]:
     if shutil_which("taskset") and (os.cpu_count() or 1) > 1:
         return ["taskset", "-c", str(1 if core == 0 else 0)]
     return []
+
+
+def other_core_affinity(core: int = 0) -> None:
+    """Moves this process off the server's core, when there is another one."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1 if core == 0 else 0})

@@ -4,7 +4,7 @@
  */
 
 import { follow } from './live.js';
-import { encode } from './state.js';
+import { encode, readState } from './state.js';
 import { createStepper } from './stepper.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -20,8 +20,9 @@ const STATUS = {
 };
 
 follow(id, {
-  onChange: ({ state, frame }) => {
-    stepper.show(state, frame);
+  onChange: (change) => {
+    const { state } = readState(change.state); // the session's state, with the page's defaults
+    stepper.show(state, change.frame);
     explore.href = `/${encode(state)}`; // the step as the learner's own: the session stays behind
   },
   onStatus: (kind) => {

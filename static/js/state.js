@@ -61,7 +61,16 @@ const nearest = (list, v) => list.reduce((best, x) => (Math.abs(x - v) < Math.ab
 export function decode(search) {
   const text = new URLSearchParams(search).get('s');
   if (text === null) return { state: null, problems: [] };
-  const raw = unpack(text);
+  return readState(unpack(text));
+}
+
+/**
+ * A state object from outside (a link, a live session), with defaults for what it leaves out;
+ * what cannot be used is dropped or clamped, each such change a sentence in `problems`.
+ * @param {*} raw
+ * @returns {{state: object|null, problems: string[]}}
+ */
+export function readState(raw) {
   if (!isObject(raw) || !isObject(raw.setup) || !isObject(raw.setup.network)) {
     return { state: null, problems: ['The link\'s state could not be read (it may have been cut short or changed).'] };
   }

@@ -4,7 +4,7 @@
  */
 
 import { createPresenter } from './live.js';
-import { encode, shareable } from './state.js';
+import { encode, readState, shareable } from './state.js';
 import { createStepper } from './stepper.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -20,7 +20,7 @@ function writeUrl(state) {
 const presenter = createPresenter({
   onStatus: (problem) => showLive(problem),
   onConflict: (state) => {
-    stepper.load(state);
+    stepper.load(readState(state).state);
     stepper.showError('The session was changed elsewhere (another tab presenting it?): showing its current step.');
   },
   onEnded: () => {
@@ -91,7 +91,7 @@ async function start() {
   try {
     const resumed = await presenter.resume(id);
     if (!resumed) throw new Error('this tab does not hold the presenter key for it');
-    if (JSON.stringify(resumed.state) !== JSON.stringify(shareable(stepper.state))) await stepper.load({ ...resumed.state, view: { ...resumed.state.view, playing: false } });
+    if (JSON.stringify(resumed.state) !== JSON.stringify(shareable(stepper.state))) await stepper.load(readState(resumed.state).state);
     showLive('');
   } catch (failure) {
     stepper.showError(`Not presenting session ${id.slice(0, 16)}: ${failure.message}.`);

@@ -159,3 +159,47 @@ def test_the_handout_has_every_step_and_prints_cleanly(browser, base_url, tmp_pa
         assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
     page.context.close()
     assert page.problems == []
+
+
+def test_a_push_that_fails_is_retried_and_said(browser, base_url, lesson):
+    teacher, code = lesson
+    student = join(browser, base_url, code)
+    teacher.route("**/api/v1/sessions/*/state", lambda route: route.abort())
+    for _ in range(3):
+        teacher.keyboard.press("ArrowRight")
+    live = teacher.locator("#timeline .live-code")
+    expect(live).to_contain_text("cannot be reached", timeout=15000)
+    expect(position(student)).to_contain_text("step 1 of 35")
+    teacher.unroute("**/api/v1/sessions/*/state")
+    # The retry sends the newest state: the class catches up, and the warning goes.
+    expect(position(student)).to_contain_text("step 4 of 35", timeout=15000)
+    expect(live).to_have_text(f"Join code {code}")
+    teacher.problems[:] = [p for p in teacher.problems if "ERR_FAILED" not in p]
+    student.context.close()
+    assert student.problems == []
+
+
+def test_a_follower_waits_through_a_server_restart_and_misses_nothing(browser, tmp_path):
+    import httpx
+
+    from tests.conftest import free_port, serve, stop
+    from tests.routes.test_sessions import STEP, at_step
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    db = str(tmp_path / "sessions.db")
+    process = serve(port, BACKPROP_VIZ_DB=db)
+    try:
+        s = httpx.post(f"{base}/api/v1/sessions", json={"page": "step", "state": STEP}).json()
+        student = join(browser, base, s["join_code"])
+        stop(process)
+        status = student.locator(".live-status")
+        expect(status).to_contain_text("Waiting for the presenter", timeout=15000)
+        process = serve(port, BACKPROP_VIZ_DB=db)
+        httpx.put(f"{base}/api/v1/sessions/{s['id']}/state", json={"version": 1,
+                  "state": at_step(6)}, headers={"authorization": f"Bearer {s['presenter_token']}"})
+        expect(status).to_have_text("Live: following the presenter", timeout=15000)
+        expect(position(student)).to_contain_text("step 7 of 35", timeout=15000)
+        student.context.close()
+    finally:
+        stop(process)

@@ -1,0 +1,176 @@
+"""A live lesson at classroom scale: one presenter, many followers over Server-Sent Events.
+
+Starts the server (one worker, pinned to core 0, on a database file of its own), connects the
+followers from core 1 (plain asyncio sockets: an EventSource needs no more), then the presenter
+changes the state 40 times at 4 a second. Prints, for 1 follower (the baseline, same run) and
+for N: delivery latency from the PUT being sent to each follower reading the event (median,
+99th percentile, worst), versions missed, the server's CPU time per delivery, and how many API
+calls the followers' pages make per change (none: each event carries its traced step).
+
+    python bench/classroom.py [--followers 1000] [--changes 40] [--rate 4]
+"""
+
+import argparse
+import asyncio
+import copy
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import other_core_affinity, server_process  # noqa: E402
+
+STATE = {
+    "setup": {"network": {"layers": [2, 2, 2], "activations": ["sigmoid", "sigmoid"],
+                          "weights": [[[0.15, 0.2], [0.25, 0.3]], [[0.4, 0.45], [0.5, 0.55]]],
+                          "biases": [[0.35, 0.35], [0.6, 0.6]]},
+              "loss": "mse", "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
+              "learning_rate": 0.5, "update_biases": False},
+    "position": {"iteration": 0, "step": 0}, "view": {"decimals": 4}}
+
+
+async def request(host: str, port: int, method: str, path: str, body: dict | None = None,
+                  token: str | None = None) -> dict:
+    reader, writer = await asyncio.open_connection(host, port)
+    data = json.dumps(body).encode() if body is not None else b""
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
+    if token:
+        head += f"Authorization: Bearer {token}\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+    writer.write(head.encode() + b"\r\n" + data)
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    status = int(raw.split(b" ", 2)[1])
+    payload = raw.split(b"\r\n\r\n", 1)[1]
+    if status >= 400:
+        raise RuntimeError(f"{method} {path}: {status} {payload[:200]!r}")
+    return json.loads(payload) if payload else {}
+
+
+class Follower:
+    def __init__(self) -> None:
+        self.received: dict[int, float] = {}  # version -> when it was read
+        self.event_bytes = 0
+        self.frames = 0
+
+    async def run(self, host: str, port: int, path: str, connected: asyncio.Event,
+                  counter: list[int], total: int) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n"
+                     .encode())
+        await writer.drain()
+        await reader.readuntil(b"\r\n\r\n")  # the response head
+        counter[0] += 1
+        if counter[0] == total:
+            connected.set()
+        version, data = None, b""
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    return
+                if line.startswith(b"id: "):
+                    version = int(line[4:])
+                elif line.startswith(b"data: "):
+                    data = line[6:]
+                elif line.startswith(b"event: end"):
+                    return
+                elif line in (b"\n", b"\r\n") and version is not None:
+                    self.received.setdefault(version, time.perf_counter())
+                    self.event_bytes = len(data)
+                    self.frames += b'"frame":{' in data
+                    version = None
+                # Chunked transfer: size lines are neither fields nor blank, and are skipped.
+        finally:
+            writer.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def lesson(base: str, pid: int, followers: int, changes: int, rate: float) -> dict:
+    host, port = base.removeprefix("http://").split(":")
+    port = int(port)
+    created = await request(host, port, "POST", "/api/v1/sessions",
+                            {"page": "step", "state": STATE})
+    sid, token = created["id"], created["presenter_token"]
+    connected = asyncio.Event()
+    counter = [0]
+    crowd = [Follower() for _ in range(followers)]
+    tasks = [asyncio.create_task(f.run(host, port, f"/api/v1/sessions/{sid}/events", connected,
+                                       counter, followers)) for f in crowd]
+    await asyncio.wait_for(connected.wait(), 120)
+    await asyncio.sleep(1.0)  # every follower has its first event
+    sent: dict[int, float] = {}
+    cpu_before = cpu_seconds(pid)
+    version = 1
+    state = copy.deepcopy(STATE)
+    for i in range(changes):
+        state["position"] = {"iteration": i // 10, "step": i % 10}  # a new training step every 10
+        started = time.perf_counter()
+        sent[version + 1] = started
+        answer = await request(host, port, "PUT", f"/api/v1/sessions/{sid}/state",
+                               {"version": version, "state": state}, token)
+        version = answer["version"]
+        await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - started)))
+    await asyncio.sleep(2.0)
+    cpu = cpu_seconds(pid) - cpu_before
+    await request(host, port, "DELETE", f"/api/v1/sessions/{sid}", None, token)
+    await asyncio.wait(tasks, timeout=10)
+    for task in tasks:
+        task.cancel()
+    latencies = [f.received[v] - t for f in crowd for v, t in sent.items() if v in f.received]
+    missed = sum(1 for f in crowd for v in sent if v not in f.received)
+    latencies_ms = sorted(x * 1000 for x in latencies)
+    return {
+        "followers": followers, "deliveries": len(latencies), "missed": missed,
+        "p50_ms": statistics.median(latencies_ms),
+        "p99_ms": latencies_ms[int(0.99 * (len(latencies_ms) - 1))],
+        "max_ms": latencies_ms[-1],
+        "cpu_ms_per_delivery": 1000 * cpu / max(1, len(latencies)),
+        "event_bytes": max(f.event_bytes for f in crowd),
+        "events_with_frame": min(f.frames for f in crowd),
+    }
+
+
+def run(followers: int, changes: int, rate: float) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["BACKPROP_VIZ_DB"] = str(Path(folder) / "sessions.db")
+        with server_process(core=0) as (base, pid):
+            other_core_affinity()
+            return asyncio.run(lesson(base, pid, followers, changes, rate))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--followers", type=int, default=1000)
+    parser.add_argument("--changes", type=int, default=40)
+    parser.add_argument("--rate", type=float, default=4.0, help="changes a second")
+    args = parser.parse_args()
+    # A thousand connections need a thousand descriptors, here and in the server (inherited).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
+    baseline = run(1, args.changes, args.rate)
+    crowd = run(args.followers, args.changes, args.rate)
+    for r in (baseline, crowd):
+        print(f"{r['followers']:>5} followers: {r['deliveries']} deliveries, {r['missed']} missed; "
+              f"latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
+              f"max {r['max_ms']:.1f} ms; server CPU {r['cpu_ms_per_delivery']:.3f} ms "
+              f"per delivery; {r['event_bytes']} bytes an event")
+    print(f"p99 ratio {args.followers} / 1 follower: {crowd['p99_ms'] / baseline['p99_ms']:.1f}")
+    print("API calls the followers' pages make per change: 0 "
+          f"(every event carried its traced step: {crowd['events_with_frame'] >= args.changes})")
+    print("every version delivered:", crowd["missed"] == 0 and baseline["missed"] == 0)
+
+
+if __name__ == "__main__":
+    main()

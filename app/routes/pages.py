@@ -9,6 +9,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from app.routes.sessions import classroom
+
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
 
 # Everything the page loads comes from this server, and no inline script or style may run:
@@ -44,9 +46,12 @@ SessionId = PathParam(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 @router.get("/s/{session_id}", response_class=HTMLResponse)
-def follow(request: Request, session_id: str = SessionId) -> HTMLResponse:
-    """A live session's follower view: the presenter's step, read-only."""
-    return page(request, "index.html", follower=True, session_id=session_id)
+async def follow(request: Request, session_id: str = SessionId) -> HTMLResponse:
+    """A live session's follower view, of the page it presents: read-only, live. (An unknown
+    id gets the step-through's, which says there is no such session.)"""
+    session = await classroom(request).store.get(session_id)
+    template = "lab.html" if session is not None and session.page == "lab" else "index.html"
+    return page(request, template, follower=True, session_id=session_id)
 
 
 @router.get("/s/{session_id}/qr.svg")

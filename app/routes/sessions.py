@@ -18,6 +18,7 @@ from app.schemas.common import ErrorBody
 from app.schemas.limits import MAX_SESSION_STATE_BYTES
 from app.schemas.sessions import (
     STATE_MODELS,
+    LabState,
     SessionCreate,
     SessionCreated,
     SessionOut,
@@ -25,7 +26,7 @@ from app.schemas.sessions import (
     StepState,
     VersionOut,
 )
-from app.sessions.frames import NetworkCache, step_frame
+from app.sessions.frames import NetworkCache, lab_data, lab_dataset, step_frame
 from app.sessions.hub import END, Hub
 from app.sessions.sqlite import SQLiteStore
 from app.sessions.store import Session, SessionStore, StoreFull, VersionConflict, token_matches
@@ -43,20 +44,33 @@ class Classroom:
 
     def __init__(self, store: SessionStore) -> None:
         self.store, self.hub, self.cache = store, Hub(), NetworkCache()
+        self._lab_data: dict[str, str] = {}  # per lab session: the data set its followers have
 
-    def event(self, session: Session) -> bytes:
-        """A change as followers get it: version, state, and what to draw, encoded once."""
-        frame = None
+    def events(self, session: Session) -> tuple[bytes, bytes]:
+        """A change as followers get it, encoded once: version, state, and what to draw. Two
+        forms: the change itself, and in full for a follower that has nothing yet (for the
+        lab, the data set's points ride along only when they changed)."""
+        def encode(frame: dict | None) -> bytes:
+            data = {"version": session.version, "state": session.state, "frame": frame}
+            return format_sse_event(data_str=orjson.dumps(
+                data, option=orjson.OPT_SERIALIZE_NUMPY).decode(), event="state",
+                id=str(session.version))
+
         if session.page == "step":
-            frame = step_frame(StepState.model_validate(session.state), self.cache)
-        data = {"version": session.version, "state": session.state, "frame": frame}
-        return format_sse_event(data_str=orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY)
-                                .decode(), event="state", id=str(session.version))
+            event = encode(step_frame(StepState.model_validate(session.state), self.cache))
+            return event, event
+        spec = lab_dataset(LabState.model_validate(session.state))
+        key = spec.model_dump_json()
+        full = encode({"data": lab_data(spec)})
+        changed = self._lab_data.get(session.id) != key
+        self._lab_data[session.id] = key
+        return (full if changed else encode({"data": None})), full
 
     async def publish(self, session: Session) -> bytes:
-        event = await run_in_threadpool(self.event, session)
-        self.hub.publish(session.id, session.version, event)
-        return event
+        """Sends a change to the session's followers; answers its full form."""
+        event, full = await run_in_threadpool(self.events, session)
+        self.hub.publish(session.id, session.version, event, full)
+        return full
 
 
 def classroom(request: Request) -> Classroom:

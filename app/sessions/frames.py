@@ -3,7 +3,8 @@ thousand followers do not each ask /trace for the same numbers when the presente
 
 For the step-through: the traced training step the state is at (the network it started from
 and every intermediate) and, with a parameter selected, its loss slice: exactly what the
-presenter's page fetched. The lab's followers draw from the snapshot's weights themselves.
+presenter's page fetched. For the lab: the data set's points, which change only with the
+settings; followers draw the boundary from the snapshot's weights themselves.
 """
 
 from collections import OrderedDict
@@ -14,8 +15,9 @@ import numpy as np
 from app.nn.network import Network
 from app.nn.trace import parameter_slice, training_step
 from app.responses import network_json, slice_json, trace_json
+from app.schemas.lab import DatasetSpec
 from app.schemas.limits import MAX_GRADIENT_CHECK_PARAMETERS, MAX_TRACE_VALUES
-from app.schemas.sessions import StepState
+from app.schemas.sessions import LabState, StepState
 
 SLICE_POINTS = 81  # as the page asks
 CACHED_SETUPS = 64
@@ -62,3 +64,19 @@ def step_frame(state: StepState, cache: NetworkCache) -> dict[str, Any]:
         frame["slice"] = slice_json(p.model_dump(), parameter_slice(
             net, x, t, setup.loss, p.kind, p.layer, index, setup.learning_rate, SLICE_POINTS))
     return frame
+
+
+def lab_dataset(state: LabState) -> DatasetSpec:
+    """The data set a lab state trains on, as the lab page asks /datasets for it."""
+    settings = state.settings
+    if settings.points is not None:
+        return DatasetSpec(points=settings.points.train, test_points=settings.points.test,
+                           task=settings.dataset.task)
+    return DatasetSpec(**settings.dataset.model_dump())
+
+
+def lab_data(spec: DatasetSpec) -> dict[str, Any]:
+    """The points, exactly as POST /api/v1/datasets answers them."""
+    x_train, y_train, x_test, y_test = spec.build()
+    return {"task": spec.task, "inputs": spec.inputs, "train": {"x": x_train, "y": y_train},
+            "test": {"x": x_test, "y": y_test}}

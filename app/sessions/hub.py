@@ -30,14 +30,17 @@ class Hub:
         return len(self._queues.get(session_id, ()))
 
     def latest(self, session_id: str) -> tuple[int, bytes] | None:
-        """The newest encoded event, so a follower that connects needs no recomputation."""
+        """The newest event in full, so a follower that connects needs no recomputation."""
         return self._latest.get(session_id)
 
-    def publish(self, session_id: str, version: int, event: bytes) -> None:
+    def publish(self, session_id: str, version: int, event: bytes, full: bytes | None = None
+                ) -> None:
+        """Hands `event` to every follower; `full` (what a newly connected follower needs,
+        when that is more than the change) is kept for the next ones to connect."""
         known = self._latest.get(session_id)
         if known is not None and known[0] >= version:
             return  # a slower computation of an older change: followers have newer already
-        self._latest[session_id] = (version, event)
+        self._latest[session_id] = (version, full or event)
         for queue in self._queues.get(session_id, ()):
             self._offer(queue, (version, event))
 

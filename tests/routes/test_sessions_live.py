@@ -105,3 +105,35 @@ def test_a_restart_loses_no_session_and_no_version(server):
     with httpx.stream("GET", f"{base}/api/v1/sessions/{s['id']}/events", timeout=10) as r:
         [(_, version, data)] = read_events(r, 1)
     assert version == "3" and json.loads(data)["state"] == at_step(8)
+
+
+def test_lab_followers_get_the_points_once_and_then_only_the_weights(server):
+    from tests.routes.test_sessions import LAB
+
+    base, _ = server
+    s = httpx.post(f"{base}/api/v1/sessions", json={"page": "lab", "state": LAB}).json()
+    headers = {"authorization": f"Bearer {s['presenter_token']}"}
+    received = []
+    connected = threading.Event()
+
+    def follow():
+        with httpx.stream("GET", f"{base}/api/v1/sessions/{s['id']}/events", timeout=10) as r:
+            connected.set()
+            received.extend(read_events(r, 3))
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    assert connected.wait(10)
+    later = json.loads(json.dumps(LAB))
+    later["snapshot"]["epoch"] = 13
+    httpx.put(f"{base}/api/v1/sessions/{s['id']}/state", headers=headers,
+              json={"version": 1, "state": later})
+    later["settings"]["dataset"]["noise"] = 0.5  # new data: the points come again
+    httpx.put(f"{base}/api/v1/sessions/{s['id']}/state", headers=headers,
+              json={"version": 2, "state": later})
+    follower.join(10)
+    first, second, third = (json.loads(data)["frame"] for _, _, data in received)
+    datasets = httpx.post(f"{base}/api/v1/datasets", json=LAB["settings"]["dataset"]).json()
+    assert first["data"] == datasets
+    assert second["data"] is None
+    assert third["data"]["train"]["x"] != first["data"]["train"]["x"]

@@ -1,16 +1,25 @@
-"""Assembles the app: routers, static files, error handlers, the body-size guard."""
+"""Assembles the app from its settings: routers, static files, error handlers, and the
+layers every request passes (host check, CORS, compression, safe headers, HEAD, body size)."""
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from app import errors
+from app.middleware import HeadAsGet, SecurityHeaders
 from app.routes import engine, health, lab, pages, presets, sessions
 from app.schemas.limits import MAX_BODY_BYTES
+from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,20 +34,69 @@ body over the limit. Responses are strict JSON: a value that is not finite is `n
 training step whose numbers overflow answers 200 with `"diverged": true`.
 """
 
-app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
-              docs_url=None, redoc_url=None)
-errors.install(app)
-app.add_middleware(errors.BodyLimit, max_bytes=MAX_BODY_BYTES)
-for module in (engine, lab, presets, sessions, health, pages):
-    app.include_router(module.router)
-app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-# The API documentation's own scripts come from an installed package, so /docs works offline.
-app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
 
-@app.get("/docs", include_in_schema=False)
-def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url=app.openapi_url, title="backprop-viz API",
+class CachedStaticFiles(StaticFiles):
+    """Static files with a Cache-Control fit for them: our own modules are not versioned in
+    their names, so browsers revalidate them (ETag); the docs' bundle is, by its package."""
+
+    def __init__(self, *, cache_control: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.cache_control = cache_control
+
+    def file_response(self, *args: object, **kwargs: object):  # noqa: ANN201
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = self.cache_control
+        return response
+
+
+def docs_page(app: FastAPI, frame_ancestors: str) -> HTMLResponse:
+    """Swagger UI from the installed bundle, under a CSP its assets satisfy: its one inline
+    script allowed by hash, its inline styles allowed."""
+    page = get_swagger_ui_html(openapi_url=app.openapi_url, title="backprop-viz API",
                                swagger_js_url="/docs-assets/swagger-ui-bundle.js",
                                swagger_css_url="/docs-assets/swagger-ui.css",
                                swagger_favicon_url="/static/favicon.svg")
+    inline = re.search(rb"<script>(.*?)</script>", page.body, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(inline).digest()).decode()
+    page.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' 'sha256-{digest}'; "
+        f"style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+        f"object-src 'none'; base-uri 'none'; frame-ancestors {frame_ancestors}")
+    return page
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
+                  docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    errors.install(app)
+    for module in (engine, lab, presets, sessions, health, pages):
+        app.include_router(module.router)
+    app.mount("/static", CachedStaticFiles(directory=ROOT / "static", cache_control="no-cache"),
+              name="static")
+    # The API documentation's own scripts come from an installed package: /docs works offline.
+    app.mount("/docs-assets", CachedStaticFiles(directory=swagger_ui_path,
+                                                cache_control="public, max-age=86400"),
+              name="docs-assets")
+    frame_ancestors = " ".join(settings.frame_ancestors) or "'none'"
+    docs = docs_page(app, frame_ancestors)
+    app.get("/docs", include_in_schema=False)(lambda: docs)
+
+    # Outermost first: a request meets the host check, then CORS, compression, headers...
+    app.add_middleware(errors.BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    # Text over 1 KB is compressed for clients that accept it; never an event stream.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Content-Type", "Authorization", "Last-Event-ID"])
+    if settings.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
+    return app
+
+
+app = create_app()

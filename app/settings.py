@@ -1,7 +1,8 @@
-"""Settings from the environment, read when first needed (so tests can set them first)."""
+"""Every setting, from `BACKPROP_VIZ_` environment variables, in one place (the README's
+"Settings" table repeats them). Read when the app is made, so tests can set them first."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.schemas.limits import DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_SECONDS
@@ -12,16 +13,41 @@ def default_db() -> Path:
     return Path(state) / "backprop-viz" / "sessions.db"
 
 
+def _list(value: str | None) -> tuple[str, ...]:
+    """Origins or hosts, separated by commas or spaces."""
+    return tuple(v for v in (value or "").replace(",", " ").split() if v)
+
+
 @dataclass(frozen=True)
 class Settings:
-    db: str
-    session_ttl: float
-    max_sessions: int
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "info"
+    db: str = field(default_factory=lambda: str(default_db()))
+    session_ttl: float = DEFAULT_SESSION_TTL_SECONDS
+    max_sessions: int = DEFAULT_MAX_SESSIONS
+    frame_ancestors: tuple[str, ...] = ()  # origins that may embed the pages (course sites)
+    cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
 
     @classmethod
-    def from_env(cls) -> "Settings":
-        env = os.environ
-        return cls(db=env.get("BACKPROP_VIZ_DB") or str(default_db()),
-                   session_ttl=float(env.get("BACKPROP_VIZ_SESSION_TTL",
-                                             DEFAULT_SESSION_TTL_SECONDS)),
-                   max_sessions=int(env.get("BACKPROP_VIZ_MAX_SESSIONS", DEFAULT_MAX_SESSIONS)))
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            return env.get(f"BACKPROP_VIZ_{name}") or None
+
+        defaults = cls()
+        return cls(
+            host=get("HOST") or defaults.host,
+            port=int(get("PORT") or defaults.port),
+            workers=int(get("WORKERS") or defaults.workers),
+            log_level=get("LOG_LEVEL") or defaults.log_level,
+            db=get("DB") or defaults.db,
+            session_ttl=float(get("SESSION_TTL") or defaults.session_ttl),
+            max_sessions=int(get("MAX_SESSIONS") or defaults.max_sessions),
+            frame_ancestors=_list(get("FRAME_ANCESTORS")),
+            cors_origins=_list(get("CORS_ORIGINS")),
+            allowed_hosts=_list(get("ALLOWED_HOSTS")),
+        )

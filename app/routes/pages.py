@@ -14,11 +14,12 @@ from app.routes.sessions import classroom
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
 
 # Everything the page loads comes from this server, and no inline script or style may run:
-# the browser enforces the rule the front end is written to.
+# the browser enforces the rule the front end is written to. Who may frame the pages is a
+# setting (course sites that embed them).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-    "form-action 'self'"
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors {frame_ancestors}"
 )
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -32,7 +33,9 @@ def index(request: Request) -> HTMLResponse:
 
 def page(request: Request, template: str, **context: object) -> HTMLResponse:
     response = TEMPLATES.TemplateResponse(request, template, context)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    ancestors = " ".join(request.app.state.settings.frame_ancestors) or "'none'"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
+        frame_ancestors=ancestors)
     return response
 
 

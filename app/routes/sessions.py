@@ -74,9 +74,10 @@ class Classroom:
 
 
 def classroom(request: Request) -> Classroom:
+    """The app's classroom, made on first use from its settings."""
     app_state = request.app.state
     if getattr(app_state, "classroom", None) is None:
-        settings = Settings.from_env()
+        settings: Settings = app_state.settings
         app_state.classroom = Classroom(SQLiteStore(settings.db, settings.session_ttl,
                                                     settings.max_sessions))
     return app_state.classroom

@@ -1,0 +1,61 @@
+"""Small ASGI layers every response passes: safe headers, and HEAD wherever GET works."""
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class SecurityHeaders:
+    """`X-Content-Type-Options: nosniff` and a referrer policy on everything; on HTML pages,
+    a framing rule (`frame-ancestors` in their CSP, and X-Frame-Options where no origin may
+    frame them) unless the page set its own."""
+
+    def __init__(self, app: ASGIApp, frame_ancestors: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.frame_ancestors = " ".join(frame_ancestors) or "'none'"
+        self.deny_framing = not frame_ancestors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if headers.get("content-type", "").startswith("text/html"):
+                    if "content-security-policy" not in headers:
+                        headers["Content-Security-Policy"] = (
+                            f"frame-ancestors {self.frame_ancestors}")
+                    if self.deny_framing:
+                        headers.setdefault("X-Frame-Options", "DENY")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """Answers HEAD as GET without the body, for every route (FastAPI's GET routes alone
+    answer HEAD with 405). Once the headers are out the request reads as disconnected, so a
+    stream (Server-Sent Events) stops instead of running on unseen."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def head_receive() -> Message:
+            return {"type": "http.disconnect"} if started else await receive()
+
+        async def send_headers_only(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                await send(message)
+                await send({"type": "http.response.body", "body": b""})
+            # Bodies are dropped: the empty one above ended the response.
+
+        await self.app({**scope, "method": "GET"}, head_receive, send_headers_only)

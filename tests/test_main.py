@@ -1,0 +1,105 @@
+"""The layers every response passes: safe headers, framing, HEAD, compression, caching, CORS
+and the host check, each as its setting says."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.settings import Settings
+
+
+def test_every_response_says_nosniff_and_keeps_the_referrer_home(client):
+    for path in ("/", "/api/v1/health", "/static/css/app.css", "/docs", "/api/v1/presets/x"):
+        response = client.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        assert response.headers["referrer-policy"] == "same-origin", path
+
+
+@pytest.mark.parametrize("path", ["/", "/lab", "/join", "/handout", "/s/abc", "/docs"])
+def test_no_page_may_be_framed_by_default(client, path):
+    response = client.get(path)
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_course_sites_listed_may_frame_the_pages():
+    app = create_app(Settings(frame_ancestors=("https://moodle.example.edu",)))
+    with TestClient(app) as client:
+        for path in ("/", "/docs"):
+            response = client.get(path)
+            policy = response.headers["content-security-policy"]
+            assert "frame-ancestors https://moodle.example.edu" in policy
+            assert "x-frame-options" not in response.headers
+
+
+def test_the_docs_page_allows_its_own_inline_script_and_nothing_else(client):
+    import base64
+    import hashlib
+
+    response = client.get("/docs")
+    script = re.search(r"<script>(.*?)</script>", response.text, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    policy = response.headers["content-security-policy"]
+    assert f"script-src 'self' 'sha256-{digest}';" in policy
+    assert "unsafe-eval" not in policy and "http" not in policy
+
+
+@pytest.mark.parametrize("path", ["/", "/lab", "/api/v1/health", "/api/v1/presets",
+                                  "/static/js/stepper.js", "/docs", "/openapi.json"])
+def test_head_works_wherever_get_does(client, path):
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+
+
+def test_head_on_an_event_stream_ends(client):
+    created = client.post("/api/v1/sessions", json={"page": "step", "state": {
+        "setup": {"network": {"layers": [1, 1], "activations": ["linear"],
+                              "weights": [[[1.0]]], "biases": [[0.0]]},
+                  "loss": "mse", "inputs": [[1.0]], "targets": [[0.5]]}}}).json()
+    head = client.head(f"/api/v1/sessions/{created['id']}/events")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"].startswith("text/event-stream")
+
+
+def test_text_over_a_kilobyte_is_compressed_for_clients_that_accept_it(client):
+    big = client.get("/docs-assets/swagger-ui-bundle.js", headers={"accept-encoding": "gzip"})
+    assert big.headers["content-encoding"] == "gzip"
+    assert big.num_bytes_downloaded < len(big.content) / 2
+    trace = client.post("/api/v1/trace", headers={"accept-encoding": "gzip"}, json={
+        "network": {"layers": [2, 8, 2], "activations": ["tanh", "sigmoid"],
+                    "init": {"scheme": "xavier", "seed": 0}},
+        "loss": "mse", "inputs": [[0.1, 0.2]] * 20, "targets": [[0, 1]] * 20})
+    assert trace.headers["content-encoding"] == "gzip" and trace.json()["loss"] > 0
+    small = client.get("/api/v1/health", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in small.headers
+    plain = client.get("/docs-assets/swagger-ui-bundle.js", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+def test_static_files_say_how_to_cache_them(client):
+    assert client.get("/static/js/stepper.js").headers["cache-control"] == "no-cache"
+    assert "max-age" in client.get("/docs-assets/swagger-ui.css").headers["cache-control"]
+    assert client.get("/static/js/stepper.js").headers["etag"]
+
+
+def test_cors_is_closed_unless_origins_are_listed(client):
+    origin = {"origin": "https://elsewhere.example"}
+    assert "access-control-allow-origin" not in client.get("/api/v1/health", headers=origin).headers
+    app = create_app(Settings(cors_origins=("https://elsewhere.example",)))
+    with TestClient(app) as open_client:
+        answer = open_client.get("/api/v1/health", headers=origin)
+        assert answer.headers["access-control-allow-origin"] == "https://elsewhere.example"
+        other = open_client.get("/api/v1/health", headers={"origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_only_allowed_hosts_are_served_when_they_are_listed():
+    app = create_app(Settings(allowed_hosts=("viz.example.edu",)))
+    with TestClient(app, base_url="http://viz.example.edu") as client:
+        assert client.get("/api/v1/health").status_code == 200
+        assert client.get("/api/v1/health", headers={"host": "evil.example"}).status_code == 400

@@ -1,16 +1,23 @@
-"""The `backprop-viz` command: serve the app."""
+"""The `backprop-viz` command: serve the app, with settings from BACKPROP_VIZ_ variables or
+these options."""
 
 import argparse
+import dataclasses
+import os
 
-import uvicorn
+from app.server import run
+from app.settings import Settings
 
 
 def main() -> None:
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="backprop-viz", description="Serve backprop-viz.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
     args = parser.parse_args()
-    uvicorn.run("app.main:app", host=args.host, port=args.port)
+    # The app reads its settings from the environment when it is imported by the server.
+    os.environ["BACKPROP_VIZ_HOST"], os.environ["BACKPROP_VIZ_PORT"] = args.host, str(args.port)
+    run(dataclasses.replace(settings, host=args.host, port=args.port))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ()  # origins that may embed the pages (course sites)
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
+    header_timeout: float = 5.0  # seconds a connection has to send a whole request head
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -50,4 +51,5 @@ class Settings:
             frame_ancestors=_list(get("FRAME_ANCESTORS")),
             cors_origins=_list(get("CORS_ORIGINS")),
             allowed_hosts=_list(get("ALLOWED_HOSTS")),
+            header_timeout=float(get("HEADER_TIMEOUT") or defaults.header_timeout),
         )

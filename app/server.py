@@ -1,0 +1,90 @@
+"""Serving the app: uvicorn, with two protections its options lack. A connection that has not
+sent a whole request head within `header_timeout` seconds is closed (idle and slow-header
+sockets cannot pile up), and connections past a cap set below the file-descriptor limit are
+closed at once, so the server always keeps descriptors for its own files and for /health."""
+
+import asyncio
+import resource
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from app.settings import Settings
+
+RESERVED_DESCRIPTORS = 64  # for the database, static files, logs, and the listening socket
+
+
+def raise_descriptor_limit() -> int:
+    """Lifts the soft limit on open files to the hard one (long-lived SSE followers each hold
+    a socket) and answers the limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        return wanted
+    except (ValueError, OSError):
+        return soft
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline for each request head and a cap on
+    connections. Set `header_timeout` and `max_connections` on a subclass (see `protocol`)."""
+
+    header_timeout = 5.0
+    max_connections = 1000
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_cycle = None
+        self._head_deadline: asyncio.TimerHandle | None = None
+        if len(self.connections) > self.max_connections:
+            transport.close()  # over the cap: closed before it costs anything more
+            return
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # A new request cycle means a whole head arrived: it has met its deadline.
+        if self.cycle is not None and self.cycle is not self._head_cycle:
+            self._head_cycle = self.cycle
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()  # the next request on a kept-alive connection has a deadline too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _too_slow(self) -> None:
+        self._head_deadline = None
+        in_request = self.cycle is not None and not self.cycle.response_complete
+        if not in_request and not self.transport.is_closing():
+            self.transport.close()
+
+
+def protocol(header_timeout: float, max_connections: int) -> type[GuardedH11Protocol]:
+    return type("Protocol", (GuardedH11Protocol,), {
+        "header_timeout": header_timeout, "max_connections": max_connections})
+
+
+def run(settings: Settings) -> None:
+    if settings.workers != 1:
+        raise SystemExit(
+            "backprop-viz: BACKPROP_VIZ_WORKERS must be 1: live sessions fan out from one "
+            "process, so followers and their presenter must reach the same one.")
+    limit = raise_descriptor_limit()
+    uvicorn.run("app.main:app", host=settings.host, port=settings.port,
+                log_level=settings.log_level,
+                http=protocol(settings.header_timeout, max(16, limit - RESERVED_DESCRIPTORS)),
+                timeout_keep_alive=5, timeout_graceful_shutdown=5)

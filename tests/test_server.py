@@ -1,0 +1,91 @@
+"""The server as shipped (`backprop-viz`): idle and slow-header connections are closed, and a
+crowd of them under a 1,024-descriptor limit cannot keep /health unreachable."""
+
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from app.server import GuardedH11Protocol, protocol
+from tests.conftest import ROOT, free_port
+
+
+@pytest.fixture
+def guarded_server(tmp_path):
+    """`backprop-viz` on a free port, under `ulimit -n 1024`, with a one-second head deadline."""
+    port = free_port()
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+    env = {**os.environ, "BACKPROP_VIZ_DB": str(tmp_path / "s.db"),
+           "BACKPROP_VIZ_HEADER_TIMEOUT": "1", "BACKPROP_VIZ_LOG_LEVEL": "warning"}
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "--port", str(port)], cwd=ROOT,
+                               env=env, preexec_fn=limit)
+    url = f"http://127.0.0.1:{port}/api/v1/health"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            break
+        except OSError:
+            assert time.monotonic() < deadline and process.poll() is None, "did not start"
+            time.sleep(0.1)
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def health_within(port, seconds):
+    """Seconds until /health answered, trying until `seconds` have passed; None if never."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).read()
+            return time.monotonic() - start
+        except OSError:
+            time.sleep(0.05)
+    return None
+
+
+def test_a_connection_that_sends_no_request_is_closed(guarded_server):
+    idle = socket.create_connection(("127.0.0.1", guarded_server))
+    slow = socket.create_connection(("127.0.0.1", guarded_server))
+    slow.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+    idle.settimeout(5)
+    slow.settimeout(5)
+    started = time.monotonic()
+    assert idle.recv(1) == b"" and slow.recv(1) == b""  # the server closed them
+    assert time.monotonic() - started < 4
+
+
+def test_eleven_hundred_idle_sockets_cannot_shut_out_health(guarded_server):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    sockets = []
+    try:
+        for _ in range(1100):
+            s = socket.socket()
+            s.setblocking(False)
+            try:
+                s.connect(("127.0.0.1", guarded_server))
+            except BlockingIOError:
+                pass
+            sockets.append(s)
+        waited = health_within(guarded_server, 10)
+        assert waited is not None and waited < 5, waited
+    finally:
+        for s in sockets:
+            s.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_the_protocol_is_uvicorns_with_the_settings_given():
+    made = protocol(2.5, 100)
+    assert issubclass(made, GuardedH11Protocol)
+    assert (made.header_timeout, made.max_connections) == (2.5, 100)

@@ -16,6 +16,7 @@ from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
 from app.nn.losses import LOSSES, REQUIRED_OUTPUT
 from app.nn.network import INIT_SCHEMES, Network, init_network
 from app.schemas.limits import (
+    MAX_ABS_VALUE,
     MAX_EXAMPLES,
     MAX_LEARNING_RATE,
     MAX_NEURONS,
@@ -26,7 +27,8 @@ from app.schemas.limits import (
 ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
 LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
 InitScheme = Literal[INIT_SCHEMES]  # type: ignore[valid-type]
-Finite = float  # finiteness is enforced by `allow_inf_nan=False` on every model
+# Finiteness is enforced by `allow_inf_nan=False` on every model; the size by this bound.
+Finite = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 Vector = list[Finite]
 Matrix = list[Vector]
 Nullable = float | None  # a response value that is null where it is not finite

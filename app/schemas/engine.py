@@ -4,9 +4,18 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.schemas.common import LearningRate, NetworkOut, Nullable, Problem, Strict, rule_broken
+from app.schemas.common import (
+    Finite,
+    LearningRate,
+    NetworkOut,
+    Nullable,
+    Problem,
+    Strict,
+    rule_broken,
+)
 from app.schemas.limits import (
     MAX_GRADIENT_CHECK_PARAMETERS,
+    MAX_GRADIENT_CHECK_WORK,
     MAX_SLICE_POINTS,
     MAX_TRACE_VALUES,
 )
@@ -19,7 +28,8 @@ class TraceRequest(Problem):
         f"Add each example's own dL_dW and dL_db; examples × weights up to {MAX_TRACE_VALUES}."))
     gradient_check: bool = Field(False, description=(
         f"Add central-finite-difference gradients; networks of up to "
-        f"{MAX_GRADIENT_CHECK_PARAMETERS} parameters."))
+        f"{MAX_GRADIENT_CHECK_PARAMETERS} parameters, and examples × parameters² up to "
+        f"{MAX_GRADIENT_CHECK_WORK:.0e}."))
 
     @model_validator(mode="after")
     def check_optional_sizes(self) -> "TraceRequest":
@@ -33,6 +43,13 @@ class TraceRequest(Problem):
                               f"the gradient check needs {2 * self.network.n_parameters} extra "
                               f"forward passes; allowed up to {MAX_GRADIENT_CHECK_PARAMETERS} "
                               f"parameters, this network has {self.network.n_parameters}")
+        n_params = self.network.n_parameters
+        if self.gradient_check and len(self.inputs) * n_params**2 > MAX_GRADIENT_CHECK_WORK:
+            raise rule_broken("gradient_check", "too_much_work",
+                              f"the gradient check needs {2 * n_params} forward passes of "
+                              f"{len(self.inputs)} examples; examples × parameters² may be up "
+                              f"to {MAX_GRADIENT_CHECK_WORK:.0e}, this is "
+                              f"{len(self.inputs) * n_params**2:.2e}")
         return self
 
 
@@ -58,7 +75,7 @@ def check_parameter(p: ParameterRef, layers: list[int], at: str = "parameter.") 
 class LossSliceRequest(Problem):
     parameter: ParameterRef
     points: int = Field(41, ge=3, le=MAX_SLICE_POINTS)
-    range: tuple[float, float] | None = Field(None, description=(
+    range: tuple[Finite, Finite] | None = Field(None, description=(
         "Lowest and highest value; default: the current value ± max(2, |value|, 2.5·|step|), "
         "where step = learning_rate·slope: the curve bends, and the update lands inside."))
     learning_rate: LearningRate = Field(0.5, description=(

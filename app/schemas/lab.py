@@ -9,6 +9,7 @@ from app.nn.datasets import CLASSIFICATION, FEATURES, ONE_DIMENSIONAL, REGRESSIO
 from app.nn.optimizers import NAMES as OPTIMIZERS
 from app.nn.train import REGULARIZATION
 from app.schemas.common import (
+    Finite,
     LearningRate,
     LossName,
     NetworkOut,
@@ -23,7 +24,10 @@ from app.schemas.common import (
 from app.schemas.limits import (
     MAX_BATCH_STEPS,
     MAX_BOUNDARY_RESOLUTION,
+    MAX_BOUNDARY_VALUES,
+    MAX_EPOCH_NUMBER,
     MAX_EPOCHS,
+    MAX_LAYER_STEPS,
     MAX_POINTS,
     MAX_TRAIN_WORK,
 )
@@ -108,10 +112,10 @@ class DatasetSpec(Strict):
 
 
 class OptimizerState(Strict):
-    steps: int = Field(0, ge=0)
-    velocity: list[float] | None = Field(None, description="momentum: one value per parameter.")
-    m: list[float] | None = Field(None, description="adam: first moments.")
-    v: list[float] | None = Field(None, description="adam: second moments (not negative).")
+    steps: int = Field(0, ge=0, le=MAX_EPOCH_NUMBER)
+    velocity: list[Finite] | None = Field(None, description="momentum: one value per parameter.")
+    m: list[Finite] | None = Field(None, description="adam: first moments.")
+    v: list[Finite] | None = Field(None, description="adam: second moments (not negative).")
 
 
 class OptimizerSpec(Strict):
@@ -151,7 +155,7 @@ class TrainRequest(Strict):
         "1 for one example at a time; the training set's size (or more) for full batch."))
     epochs: int = Field(1, ge=0, le=MAX_EPOCHS, description=(
         "0 trains nothing: the network, its health and boundary as they are."))
-    start_epoch: int = Field(0, ge=0, description=(
+    start_epoch: int = Field(0, ge=0, le=MAX_EPOCH_NUMBER, description=(
         "Epochs already trained: numbers the history, and fixes each epoch's shuffle, so two "
         "calls continue exactly as one."))
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds the shuffle of every epoch.")
@@ -182,11 +186,22 @@ class TrainRequest(Strict):
         n_train = ds.n_train
         steps = self.epochs * -(-n_train // self.batch_size)
         work = self.epochs * n_train * self.network.n_parameters
-        if steps > MAX_BATCH_STEPS or work > MAX_TRAIN_WORK:
+        layer_steps = steps * (len(layers) - 1)
+        if steps > MAX_BATCH_STEPS or work > MAX_TRAIN_WORK or layer_steps > MAX_LAYER_STEPS:
             raise rule_broken("epochs", "too_much_work",
-                              f"{steps} mini-batch steps and {work} example-parameter updates; "
-                              f"the limits are {MAX_BATCH_STEPS} and {MAX_TRAIN_WORK}: ask for "
-                              "fewer epochs per call, or larger batches")
+                              f"{steps} mini-batch steps through {len(layers) - 1} weight layers "
+                              f"and {work} example-parameter updates; the limits are "
+                              f"{MAX_BATCH_STEPS} steps, {MAX_LAYER_STEPS} steps × layers and "
+                              f"{MAX_TRAIN_WORK} updates: ask for fewer epochs per call, or "
+                              "larger batches")
+        if self.boundary is not None:
+            hidden = sum(layers[1:-1])
+            values = (self.boundary.resolution ** 2 * layers[-1]
+                      + self.boundary.neuron_resolution ** 2 * hidden)
+            if values > MAX_BOUNDARY_VALUES:
+                raise rule_broken("boundary", "too_many_values",
+                                  f"grid points × neurons is {values}; the limit is "
+                                  f"{MAX_BOUNDARY_VALUES}: a coarser grid, or fewer neurons")
         state = self.optimizer.state
         if state is not None:
             for key in ("velocity", "m", "v"):

@@ -6,6 +6,13 @@ MAX_EXAMPLES = 4096
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_LEARNING_RATE = 100.0
 MAX_GRADIENT_CHECK_PARAMETERS = 1000
+# The gradient check runs two forward passes per parameter over every example: examples ×
+# parameters² bounds its time (1e8 is about a second here; 2,000 examples × 950 parameters,
+# 3.6e9, took 16 s before this bound).
+MAX_GRADIENT_CHECK_WORK = 100_000_000
+# Every number in a request lies within ± this: far past any value a lesson needs, and far
+# enough from overflow that a step or a slice computes in finite numbers.
+MAX_ABS_VALUE = 1e9
 # examples x neurons past the input layer: bounds the work and the answer (about 100 bytes a
 # value across z, a and the three backward arrays, so at most about 13 MB of JSON).
 MAX_TRACE_VALUES = 131_072
@@ -18,6 +25,14 @@ MAX_BOUNDARY_RESOLUTION = 100
 # microseconds however small the network) and epochs x training points x parameters.
 MAX_BATCH_STEPS = 40_000
 MAX_TRAIN_WORK = 200_000_000
+# And a step's cost grows with depth: mini-batch steps × weight layers (40,000 steps through
+# seven layers took 1.5 s; this bound keeps any depth near half a second).
+MAX_LAYER_STEPS = 120_000
+# Grid points × neurons a /train boundary may answer: the outputs' grid and every hidden
+# neuron's (ten layers of 64 on a 100×100 grid answered 43 MB before this bound).
+MAX_BOUNDARY_VALUES = 200_000
+# Epoch numbers and optimizer step counts: a billion is more than any run reaches.
+MAX_EPOCH_NUMBER = 1_000_000_000
 
 # The step-through: how far into training a state may be (each step is one more /trace).
 MAX_ITERATION = 500

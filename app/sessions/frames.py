@@ -16,7 +16,11 @@ from app.nn.network import Network
 from app.nn.trace import parameter_slice, training_step
 from app.responses import network_json, slice_json, trace_json
 from app.schemas.lab import DatasetSpec
-from app.schemas.limits import MAX_GRADIENT_CHECK_PARAMETERS, MAX_TRACE_VALUES
+from app.schemas.limits import (
+    MAX_GRADIENT_CHECK_PARAMETERS,
+    MAX_GRADIENT_CHECK_WORK,
+    MAX_TRACE_VALUES,
+)
 from app.schemas.sessions import LabState, StepState
 
 SLICE_POINTS = 81  # as the page asks
@@ -53,7 +57,9 @@ def step_frame(state: StepState, cache: NetworkCache) -> dict[str, Any]:
     x, t = np.asarray(setup.inputs, dtype=float), np.asarray(setup.targets, dtype=float)
     n_weights = sum(a * b for a, b in zip(setup.network.layers[:-1], setup.network.layers[1:]))
     per_example = len(setup.inputs) > 1 and len(setup.inputs) * n_weights <= MAX_TRACE_VALUES
-    check = setup.network.n_parameters <= MAX_GRADIENT_CHECK_PARAMETERS
+    n_params = setup.network.n_parameters
+    check = (n_params <= MAX_GRADIENT_CHECK_PARAMETERS
+             and len(setup.inputs) * n_params**2 <= MAX_GRADIENT_CHECK_WORK)
     trace = training_step(net, x, t, setup.loss, setup.learning_rate, setup.update_biases,
                           per_example, check)
     frame: dict[str, Any] = {"iteration": iteration, "network": network_json(net),

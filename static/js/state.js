@@ -13,7 +13,11 @@
 import { nameText, neuronNames, weightNumber } from './steps.js';
 import { pack, unpack } from './url.js';
 
-export const LIMITS = { maxWeightLayers: 10, maxNeurons: 64, maxExamples: 4096, maxLearningRate: 100 };
+// As app/schemas/limits.py has them.
+export const LIMITS = {
+  maxWeightLayers: 10, maxNeurons: 64, maxExamples: 4096, maxLearningRate: 100,
+  maxGradientCheckParameters: 1000, maxGradientCheckWork: 1e8,
+};
 export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear', 'softmax'];
 export const LOSSES = ['mse', 'bce', 'cross_entropy'];
 export const REQUIRED_OUTPUT = { bce: 'sigmoid', cross_entropy: 'softmax' };
@@ -194,7 +198,7 @@ export function traceRequest(setup, network) {
     loss: setup.loss, inputs: setup.inputs, targets: setup.targets,
     learning_rate: setup.learning_rate, update_biases: setup.update_biases,
     per_example: setup.inputs.length > 1 && setup.inputs.length * nWeights <= 131072,
-    gradient_check: nParams <= 1000,
+    gradient_check: nParams <= LIMITS.maxGradientCheckParameters && setup.inputs.length * nParams ** 2 <= LIMITS.maxGradientCheckWork,
   };
 }
 

@@ -67,14 +67,25 @@ def test_init_is_reproducible_from_the_seed(client):
 
 
 def test_exploding_network_answers_200_diverged_with_nulls(client):
+    # Every value within the bound of ±1e9, yet ten linear layers reach 1e99 and the update
+    # overshoots past what a float holds.
     response = client.post("/api/v1/trace", json={
-        "network": {"layers": [1, 1, 1], "activations": ["linear", "linear"],
-                    "weights": [[[1e200]], [[1e200]]]},
-        "loss": "mse", "inputs": [[1e10]], "targets": [[0]], "learning_rate": 1})
+        "network": {"layers": [1] * 11, "activations": ["linear"] * 10,
+                    "weights": [[[1e9]]] * 10},
+        "loss": "mse", "inputs": [[1e9]], "targets": [[0]], "learning_rate": 100})
     assert response.status_code == 200
     assert "NaN" not in response.text and "Infinity" not in response.text
     body = response.json()
-    assert body["diverged"] is True and body["loss"] is None
+    assert body["diverged"] is True and body["loss"] > 1e197 and body["loss_after"] is None
+
+
+@pytest.mark.parametrize("field, value", [
+    ("inputs", [[1e10, 0]]), ("targets", [[0, -2e9]]), ("learning_rate", 101)])
+def test_every_number_has_a_bound(client, field, value):
+    request = {**{k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets")}, field: value}
+    response = client.post("/api/v1/trace", json=request)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"].startswith(field)
 
 
 def test_loss_slice_shows_the_slope(client):

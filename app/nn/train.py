@@ -6,6 +6,7 @@ few vector operations. Forward and backward use the same activation and loss reg
 `network.py`; the tests check both give the same gradients.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,8 +136,10 @@ def accuracy(a: np.ndarray, y: np.ndarray) -> float:
 def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
           x_test: np.ndarray, y_test: np.ndarray, optimizer: Optimizer, batch_size: int,
           epochs: int, start_epoch: int = 0, seed: int = 0, regularization: str = "none",
-          rate: float = 0.0, classification: bool = True) -> Run:
-    """Runs `epochs` epochs of mini-batch training and records each one.
+          rate: float = 0.0, classification: bool = True,
+          stopped: Callable[[], bool] = lambda: False) -> Run:
+    """Runs `epochs` epochs of mini-batch training and records each one; `stopped` is asked
+    before each epoch, and a True ends the run there (its caller has gone).
 
     The order of the examples in epoch e depends only on (seed, e), so training for 10 epochs
     and then 10 more gives exactly what 20 at once gives.
@@ -149,6 +152,8 @@ def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
     n = len(x_train)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start_epoch + 1, start_epoch + epochs + 1):
+            if stopped():
+                break
             # Kept so a diverging epoch can be undone: the answer is the last finite state.
             saved = (flat.theta.copy(), optimizer.steps,
                      {k: v.copy() for k, v in optimizer.state.items()})

@@ -1,16 +1,17 @@
 """The engine's endpoints: one traced training step, and the loss along one parameter."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Body
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Body, Request, Response
 
 from app.nn.trace import parameter_slice, training_step
 from app.presets import PRESETS
 from app.responses import JSONBytes, slice_json, trace_json
 from app.schemas.common import ErrorBody
 from app.schemas.engine import LossSliceRequest, LossSliceResponse, TraceRequest, TraceResponse
+from app.work import BUSY, POOL
 
 INLINE_VALUES = 2048
 
@@ -36,32 +37,36 @@ SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, r
                                           "points": 41}}}
 
 
-@router.post("/trace", response_model=TraceResponse, summary="One training step, traced")
-async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)]
-                ) -> JSONBytes:
+@router.post("/trace", response_model=TraceResponse, summary="One training step, traced",
+             responses=BUSY)
+async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)],
+                http: Request) -> Response:
     """Run one training step (forward, loss, backward, update) and return every intermediate."""
-    def step() -> JSONBytes:
+    def step(stopped: Callable[[], bool] = lambda: False) -> Response:
         return JSONBytes(trace_json(training_step(
             request.network.build(), np.asarray(request.inputs, dtype=float),
             np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
             request.update_biases, request.per_example, request.gradient_check)))
 
     # A classroom-sized step takes a fraction of a millisecond: a thread hop would cost more
-    # than the work. Larger ones go to a worker thread so other clients are not held up.
+    # than the work. Larger ones go to the bounded pool, answer encoded there too.
     values = len(request.inputs) * sum(request.network.layers[1:])
     if values <= INLINE_VALUES and not request.gradient_check:
         return step()
-    return await run_in_threadpool(step)
+    return await POOL.run(step, request=http)
 
 
 @router.post("/loss-slice", response_model=LossSliceResponse,
-             summary="The loss along one parameter")
-def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAMPLE)]
-           ) -> JSONBytes:
+             summary="The loss along one parameter", responses=BUSY)
+async def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAMPLE)],
+                 http: Request) -> Response:
     """The loss as one weight or bias varies, every other value held constant, with its slope."""
-    p = request.parameter
-    index = (p.row, p.col) if p.kind == "weight" else (p.row,)
-    s = parameter_slice(request.network.build(), np.asarray(request.inputs, dtype=float),
-                        np.asarray(request.targets, dtype=float), request.loss, p.kind, p.layer,
-                        index, request.learning_rate, request.points, request.range)
-    return JSONBytes(slice_json(p.model_dump(), s))
+    def compute(stopped: Callable[[], bool]) -> Response:
+        p = request.parameter
+        index = (p.row, p.col) if p.kind == "weight" else (p.row,)
+        s = parameter_slice(request.network.build(), np.asarray(request.inputs, dtype=float),
+                            np.asarray(request.targets, dtype=float), request.loss, p.kind,
+                            p.layer, index, request.learning_rate, request.points, request.range)
+        return JSONBytes(slice_json(p.model_dump(), s))
+
+    return await POOL.run(compute, request=http)

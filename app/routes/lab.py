@@ -1,10 +1,10 @@
 """The training lab's endpoints: data sets, and many epochs of training in one call."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Body
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Body, Request, Response
 
 from app.nn.datasets import features
 from app.nn.optimizers import Optimizer
@@ -12,6 +12,7 @@ from app.nn.train import neuron_health, output_grids, train
 from app.responses import JSONBytes, network_json
 from app.schemas.common import ErrorBody
 from app.schemas.lab import DatasetResponse, DatasetSpec, TrainRequest, TrainResponse
+from app.work import BUSY, POOL
 
 router = APIRouter(prefix="/api/v1", tags=["lab"],
                    responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
@@ -33,7 +34,7 @@ def optimizer_json(opt: Optimizer) -> dict:
             "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "state": state}
 
 
-def run_training(request: TrainRequest) -> dict:
+def run_training(request: TrainRequest, stopped: Callable[[], bool] = lambda: False) -> dict:
     x_train, y_train, x_test, y_test = request.dataset.build()
     spec = request.optimizer
     optimizer = Optimizer(spec.name, spec.learning_rate, spec.momentum, spec.beta1, spec.beta2,
@@ -49,7 +50,7 @@ def run_training(request: TrainRequest) -> dict:
     run = train(request.network.build(), request.loss, f_train, y_train, f_test, y_test,
                 optimizer, min(request.batch_size, len(x_train)), request.epochs,
                 request.start_epoch, request.seed, request.regularization.kind,
-                request.regularization.rate, classification)
+                request.regularization.rate, classification, stopped)
     answer = {
         "network": network_json(run.net),
         "optimizer": optimizer_json(optimizer),
@@ -68,11 +69,14 @@ def run_training(request: TrainRequest) -> dict:
     return answer
 
 
-@router.post("/train", response_model=TrainResponse, summary="Train for some epochs")
-async def train_(request: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLE)]
-                 ) -> JSONBytes:
+@router.post("/train", response_model=TrainResponse, summary="Train for some epochs",
+             responses=BUSY)
+async def train_(request: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLE)],
+                 http: Request) -> Response:
     """Train for a number of epochs and return the network, its optimizer state and history."""
-    return JSONBytes(await run_in_threadpool(run_training, request))
+    # Trained and encoded in the bounded pool; a client that leaves stops it at the next epoch.
+    return await POOL.run(lambda stopped: JSONBytes(run_training(request, stopped)),
+                          request=http)
 
 
 @router.post("/datasets", response_model=DatasetResponse, summary="A data set's points")

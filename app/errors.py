@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.responses import JSONBytes
@@ -24,8 +25,34 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONBytes:
-        return JSONBytes({"detail": exc.detail}, status_code=exc.status_code,
-                         headers=getattr(exc, "headers", None))
+        status, headers = exc.status_code, dict(getattr(exc, "headers", None) or {})
+        detail = exc.detail
+        if isinstance(detail, str):  # Starlette's and FastAPI's own: in our error format too
+            if status == 400:  # a body that is not UTF-8: as invalid as bad JSON, said alike
+                status, detail = 422, [error("body", "json_invalid", "the body is not UTF-8 JSON")]
+            elif status == 405:
+                headers["Allow"] = ", ".join(allowed_methods(request))
+                detail = [error("method", "method_not_allowed",
+                                f"{request.method} is not one of {headers['Allow']} here")]
+            else:
+                detail = [error("path" if status == 404 else "request",
+                                "not_found" if status == 404 else "http_error", detail)]
+        return JSONBytes({"detail": detail}, status_code=status, headers=headers or None)
+
+
+def error(field: str, rule: str, message: str) -> dict:
+    return {"field": field, "type": rule, "msg": message, "loc": [field]}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (Starlette names only the first route's),
+    HEAD wherever GET is."""
+    methods = {method for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+               if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                      for route in request.app.router.routes)}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 class BodyLimit:

@@ -103,3 +103,17 @@ def test_only_allowed_hosts_are_served_when_they_are_listed():
     with TestClient(app, base_url="http://viz.example.edu") as client:
         assert client.get("/api/v1/health").status_code == 200
         assert client.get("/api/v1/health", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_405_names_every_method_the_path_answers(client):
+    response = client.options("/api/v1/sessions/abc")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, HEAD"
+    assert response.json()["detail"][0]["type"] == "method_not_allowed"
+
+
+def test_a_body_that_is_not_utf8_is_a_422_in_our_format(client):
+    response = client.post("/api/v1/trace", content=b"\xff\x78\x17",
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"

@@ -20,5 +20,6 @@ def list_presets() -> list[PresetSummary]:
 def get_preset(name: str) -> Preset:
     """One preset, with a complete trace request ready to post to /api/v1/trace."""
     if name not in PRESETS:
-        raise HTTPException(404, f"no preset {name!r}; known: {', '.join(PRESETS)}")
+        raise HTTPException(404, [{"field": "name", "type": "not_found", "loc": ["path", "name"],
+                                   "msg": f"no preset {name[:40]!r}; known: {', '.join(PRESETS)}"}])
     return PRESETS[name]

@@ -93,16 +93,17 @@ def not_found(session_id: str) -> HTTPException:
 
 
 def valid_state(page: str, state: dict[str, Any]) -> dict[str, Any]:
-    """The state, checked as the page's own state model; errors name `state.<field>`."""
-    if len(orjson.dumps(state)) > MAX_SESSION_STATE_BYTES:
-        raise RequestValidationError([{
-            "loc": ("body", "state"), "type": "too_large", "ctx": {},
-            "msg": f"a session's state may be at most {MAX_SESSION_STATE_BYTES} bytes of JSON"}])
+    """The state, checked as the page's own state model (first, so every number in it is
+    bounded), then its size; errors name `state.<field>`."""
     try:
         STATE_MODELS[page].model_validate(state)
     except ValidationError as error:
         raise RequestValidationError([
             {**e, "loc": ("body", "state", *e["loc"])} for e in error.errors()]) from None
+    if len(orjson.dumps(state)) > MAX_SESSION_STATE_BYTES:
+        raise RequestValidationError([{
+            "loc": ("body", "state"), "type": "too_large", "ctx": {},
+            "msg": f"a session's state may be at most {MAX_SESSION_STATE_BYTES} bytes of JSON"}])
     return state
 
 

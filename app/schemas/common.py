@@ -44,9 +44,10 @@ def rule_broken(field: str, rule: str, message: str) -> PydanticCustomError:
 
 
 class Strict(BaseModel):
-    """Unknown fields, NaN and Infinity are client errors."""
+    """Unknown fields, NaN, Infinity and values of the wrong JSON type (true for a number,
+    "1" or 1.5 for a count) are client errors."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class InitSpec(Strict):

@@ -75,7 +75,7 @@ def check_parameter(p: ParameterRef, layers: list[int], at: str = "parameter.") 
 class LossSliceRequest(Problem):
     parameter: ParameterRef
     points: int = Field(41, ge=3, le=MAX_SLICE_POINTS)
-    range: tuple[Finite, Finite] | None = Field(None, description=(
+    range: list[Finite] | None = Field(None, min_length=2, max_length=2, description=(
         "Lowest and highest value; default: the current value ± max(2, |value|, 2.5·|step|), "
         "where step = learning_rate·slope: the curve bends, and the update lands inside."))
     learning_rate: LearningRate = Field(0.5, description=(
@@ -127,7 +127,7 @@ class TraceResponse(BaseModel):
 
 
 class SlicePoint(BaseModel):
-    value: float
+    value: Nullable = Field(description="Null only where the update overflows.")
     loss: Nullable
 
 

@@ -237,10 +237,10 @@ class BoundaryOut(BaseModel):
     resolution: int
     x1: list[float] = Field(description="Grid coordinates along x1 (and x2), from -6 to 6.")
     x2: list[float] | None
-    outputs: list[list[float]] = Field(description=(
+    outputs: list[list[Nullable]] = Field(description=(
         "Per output neuron, its value at each grid point, row by row (x2 rows, x1 columns)."))
     neuron_resolution: int
-    hidden: list[list[list[float]]] | None = Field(description=(
+    hidden: list[list[list[Nullable]]] | None = Field(description=(
         "Per hidden layer, per neuron, on the neuron_resolution grid."))
 
 

@@ -25,4 +25,8 @@ def test_classic_preset_is_the_worked_example(client):
 def test_unknown_preset_is_404_json(client):
     response = client.get("/api/v1/presets/nope")
     assert response.status_code == 404
-    assert "classic" in response.json()["detail"]
+    [error] = response.json()["detail"]
+    assert (error["field"], error["type"]) == ("name", "not_found") and "classic" in error["msg"]
+    # A long name is not echoed back whole.
+    long = client.get("/api/v1/presets/" + "x" * 50_000)
+    assert long.status_code == 404 and len(long.content) < 500

@@ -97,11 +97,13 @@ def test_an_invalid_state_is_refused_naming_the_field(client, change, field):
 
 
 def test_a_state_over_the_size_limit_is_refused(client):
-    state = copy.deepcopy(STEP)
-    state["preset"] = "x" * 40
-    state["view"]["inputNames"] = ["x"] * 2
-    big = {"page": "step", "state": {**state, "padding": "y" * (1024 * 1024)}}
-    response = client.post("/api/v1/sessions", json=big)
+    # Valid in every field (ten layers of 64, 200 examples), but over a mebibyte of JSON.
+    value = 0.12345678901234568
+    state = {"setup": {
+        "network": {"layers": [64] * 11, "activations": ["tanh"] * 10,
+                    "weights": [[[value] * 64] * 64] * 10, "biases": [[0.0] * 64] * 10},
+        "loss": "mse", "inputs": [[value] * 64] * 200, "targets": [[value] * 64] * 200}}
+    response = client.post("/api/v1/sessions", json={"page": "step", "state": state})
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "too_large"
 

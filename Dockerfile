@@ -1,18 +1,22 @@
-FROM python:3.11-slim
-
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-RUN useradd --create-home --uid 10001 backprop
-WORKDIR /srv/backprop-viz
-
+# The app as shipped: built as a wheel (which carries the templates and static files) and
+# installed, not edited in place; run as a non-root user, with sessions on a volume.
+FROM python:3.11.11-slim-bookworm AS build
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY templates ./templates
 COPY static ./static
-# Editable, so the app finds templates/ and static/ beside its package.
-RUN pip install --no-cache-dir -e .
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
+FROM python:3.11.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    BACKPROP_VIZ_HOST=0.0.0.0 BACKPROP_VIZ_PORT=8000 BACKPROP_VIZ_DB=/data/sessions.db
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir --no-index --find-links /wheels backprop-viz && rm -rf /wheels \
+    && useradd --create-home --uid 10001 backprop && mkdir /data && chown backprop /data
 USER backprop
+VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/v1/health', timeout=2)" || exit 1
-CMD ["backprop-viz", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["backprop-viz"]

@@ -4,7 +4,6 @@ layers every request passes (host check, CORS, compression, safe headers, HEAD, 
 import base64
 import hashlib
 import re
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -16,12 +15,11 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from app import errors
-from app.middleware import HeadAsGet, SecurityHeaders
+from app.assets import STATIC_DIR
+from app.middleware import AccessLog, HeadAsGet, SecurityHeaders
 from app.routes import engine, health, lab, pages, presets, sessions
 from app.schemas.limits import MAX_BODY_BYTES
 from app.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[1]
 
 DESCRIPTION = """
 Runs the forward and backward passes of a small fully connected network and returns every
@@ -74,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (engine, lab, presets, sessions, health, pages):
         app.include_router(module.router)
-    app.mount("/static", CachedStaticFiles(directory=ROOT / "static", cache_control="no-cache"),
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR, cache_control="no-cache"),
               name="static")
     # The API documentation's own scripts come from an installed package: /docs works offline.
     app.mount("/docs-assets", CachedStaticFiles(directory=swagger_ui_path,
@@ -96,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Content-Type", "Authorization", "Last-Event-ID"])
     if settings.allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
+    app.add_middleware(AccessLog)
     return app
 
 

@@ -1,7 +1,13 @@
-"""Small ASGI layers every response passes: safe headers, and HEAD wherever GET works."""
+"""Small ASGI layers every response passes: safe headers, HEAD wherever GET works, and one
+access-log line a request."""
+
+import logging
+import time
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ACCESS = logging.getLogger("backprop_viz.access")
 
 
 class SecurityHeaders:
@@ -59,3 +65,31 @@ class HeadAsGet:
             # Bodies are dropped: the empty one above ended the response.
 
         await self.app({**scope, "method": "GET"}, head_receive, send_headers_only)
+
+
+class AccessLog:
+    """One line a request, in logfmt (`method=GET path=/api/v1/trace status=200 ms=0.41`):
+    the path without its query (a link's state can be long), never a header or a body, so
+    no presenter token reaches a log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not ACCESS.isEnabledFor(logging.INFO):
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 0
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            path = scope["path"][:200].replace(" ", "%20").replace('"', "%22")
+            ACCESS.info("method=%s path=%s status=%d ms=%.2f", scope["method"], path,
+                        status or 500, 1000 * (time.perf_counter() - started))

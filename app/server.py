@@ -4,6 +4,7 @@ sockets cannot pile up), and connections past a cap set below the file-descripto
 closed at once, so the server always keeps descriptors for its own files and for /health."""
 
 import asyncio
+import logging
 import resource
 
 import uvicorn
@@ -84,7 +85,9 @@ def run(settings: Settings) -> None:
             "backprop-viz: BACKPROP_VIZ_WORKERS must be 1: live sessions fan out from one "
             "process, so followers and their presenter must reach the same one.")
     limit = raise_descriptor_limit()
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s",
+                        level=settings.log_level.upper())
     uvicorn.run("app.main:app", host=settings.host, port=settings.port,
-                log_level=settings.log_level,
+                log_level=settings.log_level, access_log=False, log_config=None,
                 http=protocol(settings.header_timeout, max(16, limit - RESERVED_DESCRIPTORS)),
                 timeout_keep_alive=5, timeout_graceful_shutdown=5)

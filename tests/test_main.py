@@ -117,3 +117,14 @@ def test_a_body_that_is_not_utf8_is_a_422_in_our_format(client):
                            headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_one_log_line_a_request_with_no_token_or_query(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="backprop_viz.access"):
+        client.get("/api/v1/sessions/abc?secret=1",
+                   headers={"authorization": "Bearer SECRET-TOKEN"})
+    [line] = [r.getMessage() for r in caplog.records if r.name == "backprop_viz.access"]
+    assert re.fullmatch(r"method=GET path=/api/v1/sessions/abc status=404 ms=\d+\.\d\d", line)
+    assert "SECRET" not in line and "secret" not in line

@@ -1,7 +1,6 @@
 """The HTML pages, rendered from templates/."""
 
 import io
-from pathlib import Path
 
 import segno
 from fastapi import APIRouter, Request
@@ -9,9 +8,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from app.assets import TEMPLATES_DIR
 from app.routes.sessions import classroom
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
+TEMPLATES = Jinja2Templates(directory=TEMPLATES_DIR)
 
 # Everything the page loads comes from this server, and no inline script or style may run:
 # the browser enforces the rule the front end is written to. Who may frame the pages is a

@@ -27,11 +27,17 @@ def server(core: int | None = 0) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def server_process(core: int | None = 0) -> Iterator[tuple[str, int]]:
-    """As `server`, yielding the base URL and the server's process id (for its CPU time)."""
+def server_process(core: int | None = 0, command: str = "uvicorn"
+                   ) -> Iterator[tuple[str, int]]:
+    """As `server`, yielding the base URL and the server's process id (for its CPU time and
+    memory). `command="cli"` serves as shipped (`backprop-viz`), guarded protocol included."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
+    if command == "cli":
+        command = [sys.executable, "-m", "app.cli", "--port", str(port)]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+                   "--port", str(port), "--workers", "1", "--log-level", "warning",
+                   "--no-access-log"]
     if core is not None and shutil_which("taskset"):
         command = ["taskset", "-c", str(core)] + command
     process = subprocess.Popen(command, cwd=ROOT)

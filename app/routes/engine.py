@@ -6,6 +6,7 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Body, Request, Response
 
+from app.jsonbody import FastJSONRoute
 from app.nn.trace import parameter_slice, training_step
 from app.presets import PRESETS
 from app.responses import JSONBytes, slice_json, trace_json
@@ -15,7 +16,7 @@ from app.work import BUSY, POOL
 
 INLINE_VALUES = 2048
 
-router = APIRouter(prefix="/api/v1", tags=["engine"],
+router = APIRouter(route_class=FastJSONRoute, prefix="/api/v1", tags=["engine"],
                    responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 
 TRACE_EXAMPLES = {

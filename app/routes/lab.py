@@ -6,6 +6,7 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Body, Request, Response
 
+from app.jsonbody import FastJSONRoute
 from app.nn.datasets import features
 from app.nn.optimizers import Optimizer
 from app.nn.train import neuron_health, output_grids, train
@@ -14,7 +15,7 @@ from app.schemas.common import ErrorBody
 from app.schemas.lab import DatasetResponse, DatasetSpec, TrainRequest, TrainResponse
 from app.work import BUSY, POOL
 
-router = APIRouter(prefix="/api/v1", tags=["lab"],
+router = APIRouter(route_class=FastJSONRoute, prefix="/api/v1", tags=["lab"],
                    responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 
 TRAIN_EXAMPLE = {"circle": {"summary": "2-8-8-1 tanh on the circle, 100 epochs", "value": {

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.sse import KEEPALIVE_COMMENT, format_sse_event
 from pydantic import ValidationError
 
+from app.jsonbody import FastJSONRoute
 from app.responses import JSONBytes
 from app.schemas.common import ErrorBody
 from app.schemas.limits import MAX_SESSION_STATE_BYTES
@@ -35,7 +36,7 @@ from app.settings import Settings
 KEEPALIVE_SECONDS = 15.0
 RECONNECT_MS = 1000
 
-router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"],
+router = APIRouter(route_class=FastJSONRoute, prefix="/api/v1/sessions", tags=["sessions"],
                    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 
 

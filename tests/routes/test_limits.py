@@ -54,7 +54,8 @@ def test_the_boundary_answer_is_bounded(client):
 def test_epoch_and_step_counts_are_bounded(client, path):
     field = path.replace("__", ".")
     refused(train(client, **{path: MAX_EPOCH_NUMBER + 1}), field, "less_than_equal")
-    refused(train(client, **{path: 2**64}), field, "less_than_equal")
+    huge = train(client, **{path: 2**64})  # past 64 bits the parser reads a float: no count
+    assert huge.status_code == 422 and huge.json()["detail"][0]["field"] == field
     assert train(client, epochs=1, **{path: MAX_EPOCH_NUMBER}).status_code == 200
 
 

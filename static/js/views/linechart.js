@@ -23,6 +23,16 @@ const linearLabel = (v) => (v !== 0 && (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3
 const powerLabel = (k) => (k >= -3 && k <= 3 ? String(10 ** k) : `10${String(k).replace(/./g, (c) => SUPERSCRIPT[c])}`);
 const fmtValue = (v) => (v === null || v === undefined ? '—' : (Math.abs(v) < 0.001 && v !== 0 ? v.toExponential(2) : v.toFixed(4)));
 
+/** The index of the value in a rising list nearest to x: epochs may be samples, not every one. */
+function nearest(xs, x) {
+  let lo = 0; let hi = xs.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= x) lo = mid; else hi = mid;
+  }
+  return Math.abs(xs[hi] - x) < Math.abs(xs[lo] - x) ? hi : lo;
+}
+
 /**
  * @param {SVGSVGElement} svg sized by CSS; a note for an empty chart goes in its parent
  * @param {{series: {key: string, label: string, colour: string, dash?: string}[], log?: boolean}} options
@@ -100,7 +110,7 @@ export function createLineChart(svg, { series, log = false }, readout) {
     const box = svg.getBoundingClientRect();
     const x = ((event.clientX - box.left) / box.width) * data.w;
     const epoch = data.x0 + ((x - data.left) / (data.w - data.left - data.right)) * (data.x1 - data.x0);
-    const i = Math.max(0, Math.min(data.xs.length - 1, Math.round(epoch - data.x0)));
+    const i = nearest(data.xs, epoch);
     cursor.setAttribute('x1', data.sx(data.xs[i]));
     cursor.setAttribute('x2', data.sx(data.xs[i]));
     cursor.setAttribute('visibility', 'visible');

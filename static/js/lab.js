@@ -1,12 +1,14 @@
 /**
  * The lab's orchestrator: owns the settings and the run, calls the API, wires the views, and
  * runs the one animation loop. Play keeps one /train request in flight, sizing each so it
- * takes about a frame, and redraws once per answer.
+ * takes about a frame, and redraws once per answer. Presented to a class (lab-present.js), the
+ * loop hands over each change once the settings and the weights agree.
  */
 
 import * as api from './api.js';
+import { createLabPresenting } from './lab-present.js';
+import { checkExport, checkLab, DATASETS, datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, FEATURE_LABELS, featureValue, fromCsv, isOneDimensional, needsX2, networkSpec, toCsv, trainRequest } from './labstate.js';
 import { encode as encodeStepper } from './state.js';
-import { checkExport, DATASETS, datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, FEATURE_LABELS, featureValue, fromCsv, isOneDimensional, needsX2, toCsv, trainRequest } from './labstate.js';
 import { createDataPanel } from './views/datapanel.js';
 import { createHeatmap } from './views/heatmap.js';
 import { createLabControls } from './views/labcontrols.js';
@@ -34,6 +36,8 @@ let thumbnailsAt = 0;
 let chartsAt = 0;
 let picking = false;
 let generation = 0; // bumped by every reset, so answers for an old run are dropped
+let changing = 0; // settings changes still fetching data or weights: the class waits for them
+let unshared = true; // a change the class has not been sent yet
 const speed = { epochs: 0, since: performance.now(), rate: 0 };
 
 const heatmap = createHeatmap($('#heatmap'), $('.tap-mode'), { onClick: planeClicked });
@@ -47,6 +51,54 @@ const warnings = createWarnings($('#warnings-box'));
 const LAYER_COLOURS = ['#1f5fa8', '#b35806', '#00574b', '#8a0c4e', '#4a1486', '#6b6b00', '#111418'];
 let normChart = null;
 let normLayers = 0;
+const presenting = createLabPresenting($('.toolbar .present'), $('.toolbar .live-problem'), $('#present'), {
+  state: liveState, onAdopt: adopt, onError: showError, onSession: writeUrl });
+
+/** The lab's link, and the session it presents, so a reload carries on presenting it. */
+function writeUrl() {
+  const present = presenting.id ? `&present=${encodeURIComponent(presenting.id)}` : '';
+  window.history.replaceState(null, '', `${encodeLab(lab)}${present}`);
+}
+
+/** Whether a network has the shape the settings give: a snapshot must match its settings. */
+function fits(net, settings) {
+  const spec = networkSpec(settings);
+  return JSON.stringify([net.layers, net.activations]) === JSON.stringify([spec.layers, spec.activations]);
+}
+
+/** Whether the weights are the settings' own: no change is half done (new data, no weights yet). */
+const settled = () => !changing && (run ? fits(run.network, lab) : !inFlight);
+
+/** What a class following this lab gets: the settings and where training is (LabState). */
+function liveState() {
+  const net = run?.network;
+  return { settings: lab, snapshot: net ? {
+    network: { layers: net.layers, activations: net.activations, weights: net.weights, biases: net.biases },
+    epoch: run.epoch } : null };
+}
+
+/** A presented state shown here: its settings, and training carried on from its weights. */
+async function adopt(state) {
+  const settings = checkLab(state.settings).lab;
+  const snapshot = state.snapshot && fits(state.snapshot.network, settings) ? state.snapshot : null;
+  changing += 1;
+  try {
+    generation += 1;
+    playing = false;
+    queued = 0;
+    history = [];
+    run = null;
+    lab = settings;
+    writeUrl();
+    await loadData();
+    // A snapshot has no optimizer state: momentum or Adam start afresh from its weights.
+    await trainFor(0, snapshot && { network: snapshot.network, epoch: snapshot.epoch,
+      optimizer: { name: lab.optimizer, learning_rate: lab.learning_rate } });
+  } finally {
+    changing -= 1;
+    unshared = true;
+  }
+}
 
 function showError(message) {
   $('#error').textContent = message;
@@ -71,13 +123,22 @@ async function change(patch) {
   // One-input data has no x₂: the data panel says so beside the features it turns off.
   if (isOneDimensional(lab)) lab.features = lab.features.filter((f) => !needsX2(f));
   if (!lab.features.length) lab.features = ['x1'];
-  window.history.replaceState(null, '', encodeLab(lab));
+  writeUrl();
+  unshared = true;
   const reshaped = ['dataset', 'points', 'features', 'hidden', 'activation', 'seed'].some((k) => k in patch);
-  if ('dataset' in patch || 'points' in patch) await loadData();
-  if (reshaped || !run) return reset();
-  // Training settings apply from the next call on, to the weights as they are (trainRequest).
-  dirty = true;
-  return undefined;
+  if (!reshaped && run) {
+    // Training settings apply from the next call on, to the weights as they are (trainRequest).
+    dirty = true;
+    return undefined;
+  }
+  changing += 1;
+  try {
+    if ('dataset' in patch || 'points' in patch) await loadData();
+    return await reset();
+  } finally {
+    changing -= 1;
+    unshared = true;
+  }
 }
 
 async function loadData() {
@@ -99,8 +160,8 @@ async function reset() {
   await trainFor(0);
 }
 
-/** One /train call: `epochs` more epochs (0 just evaluates), merged into the run. */
-async function trainFor(epochs) {
+/** One /train call: `epochs` more epochs (0 just evaluates) after `from`, merged into the run. */
+async function trainFor(epochs, from = run) {
   const mine = generation;
   inFlight = true;
   const started = performance.now();
@@ -108,7 +169,7 @@ async function trainFor(epochs) {
     // Thumbnails of every hidden neuron cost the most to send and draw: not on every call.
     const thumbnails = !playing || started - thumbnailsAt > THUMBNAIL_MS;
     const boundary = thumbnails ? BOUNDARY : { resolution: BOUNDARY.resolution };
-    const answer = await api.train(trainRequest(lab, run, epochs, boundary));
+    const answer = await api.train(trainRequest(lab, from, epochs, boundary));
     if (mine !== generation) return;
     history.push(...answer.history);
     if (thumbnails) thumbnailsAt = started;
@@ -128,6 +189,7 @@ async function trainFor(epochs) {
   } finally {
     inFlight = false;
     dirty = true;
+    unshared = true;
   }
 }
 
@@ -200,10 +262,14 @@ function renderCharts() {
   warnings.update(diagnose(lab, run, history));
 }
 
-/** The one animation loop: asks for more epochs while playing, redraws when something came in. */
-function frame() {
+/**
+ * The one animation loop: asks for more epochs while playing, redraws when something came in,
+ * and hands the class what changed, once the settings and the weights agree again.
+ */
+function frame(now) {
   if (!inFlight && queued) { trainFor(queued); queued = 0; } else if (playing && !inFlight) trainFor(epochsPerCall);
   if (dirty) { dirty = false; render(); }
+  if (unshared && settled() && presenting.share(liveState(), playing, now)) unshared = false;
   requestAnimationFrame(frame);
 }
 
@@ -320,7 +386,8 @@ async function importFile(file) {
     data = points;
     history = checked.history;
     run = answer;
-    window.history.replaceState(null, '', encodeLab(lab));
+    writeUrl();
+    unshared = true;
     showNotice('');
     dirty = true;
   } catch (error) {
@@ -360,10 +427,15 @@ const resized = new ResizeObserver(() => { dirty = true; });
 async function start() {
   if (linked?.problems.length) {
     showNotice('This lab link could not all be used; the lab shows the rest:', linked.problems);
-    window.history.replaceState(null, '', encodeLab(lab));
+    writeUrl();
   }
-  await loadData();
-  await reset();
+  const id = new URLSearchParams(location.search).get('present');
+  const presented = id ? await presenting.resume(id) : null;
+  if (presented) await adopt(presented);
+  else {
+    await loadData();
+    await reset();
+  }
   document.body.classList.add('ready');
   requestAnimationFrame(frame);
 }

@@ -1,0 +1,107 @@
+/**
+ * A network's forward pass in the browser, as app/nn computes it: z = a·Wᵀ + b, then a = f(z),
+ * layer by layer. Pure: no DOM, no API. A lab follower draws the plane and the neurons from a
+ * snapshot's weights with it, which costs less than sending each follower a grid.
+ */
+
+import { featureValue } from './labstate.js';
+
+const DOMAIN = 6; // the plane is [-6, 6] in each input, as app/nn/datasets.py
+const LEAKY_SLOPE = 0.01;
+const LOG_CLAMP = -100; // as app/nn/losses.py (PyTorch's BCELoss)
+
+/** Each activation by the name the API, the URL and the `<select>` use. */
+export const ACTIVATIONS = {
+  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+  tanh: Math.tanh,
+  relu: (z) => Math.max(z, 0),
+  leaky_relu: (z) => (z > 0 ? z : LEAKY_SLOPE * z),
+  linear: (z) => z,
+};
+
+/**
+ * Every layer's activations for one input vector, inputs first.
+ * @param {{weights: number[][][], biases: number[][], activations: string[]}} network W[l] is
+ *   (n_out, n_in), as the API sends it
+ * @param {number[]} x the input features
+ * @returns {number[][]} [x, a1, …, output]
+ */
+export function forward(network, x) {
+  const acts = [x];
+  network.weights.forEach((W, l) => {
+    const f = ACTIVATIONS[network.activations[l]];
+    const a = acts[l];
+    const b = network.biases[l];
+    acts.push(W.map((row, j) => {
+      let z = 0;
+      for (let k = 0; k < row.length; k += 1) z += a[k] * row[k];
+      return f(z + b[j]);
+    }));
+  });
+  return acts;
+}
+
+/** The grid's axis: `resolution` values from -6 to 6, as numpy's linspace makes them. */
+export function gridAxis(resolution) {
+  const step = (2 * DOMAIN) / (resolution - 1);
+  return Array.from({ length: resolution }, (_, i) => (i === resolution - 1 ? DOMAIN : i * step - DOMAIN));
+}
+
+/** Every neuron's output at every grid point: per layer, one row of values per neuron. */
+function onGrid(network, features, inputs, resolution) {
+  const axis = gridAxis(resolution);
+  // Row by row from the bottom (x2), x1 along each row; one-input data has the axis alone.
+  const points = inputs === 1 ? axis.map((x1) => [x1, 0]) : axis.flatMap((x2) => axis.map((x1) => [x1, x2]));
+  const layers = network.weights.map((W) => W.map(() => new Array(points.length)));
+  points.forEach(([x1, x2], p) => {
+    const acts = forward(network, features.map((f) => featureValue(f, x1, x2)));
+    for (let l = 1; l < acts.length; l += 1) acts[l].forEach((v, j) => { layers[l - 1][j][p] = v; });
+  });
+  return { axis, layers };
+}
+
+/**
+ * The network's outputs over the input plane, shaped as /api/v1/train's `boundary` (unrounded).
+ * @param {object} network explicit layers, activations, weights and biases
+ * @param {string[]} features the lab's feature names, computed as labstate.js featureValue
+ * @param {number} inputs 1 or 2: the data's raw inputs
+ * @param {number} resolution points along each side of the plane's grid
+ * @param {number} neuronResolution the same for each hidden neuron's grid, or 0 for none
+ */
+export function outputGrids(network, features, inputs, resolution, neuronResolution = 0) {
+  const { axis, layers } = onGrid(network, features, inputs, resolution);
+  return {
+    resolution,
+    x1: axis,
+    x2: inputs === 2 ? axis : null,
+    outputs: layers[layers.length - 1],
+    neuron_resolution: neuronResolution,
+    hidden: neuronResolution ? onGrid(network, features, inputs, neuronResolution).layers.slice(0, -1) : null,
+  };
+}
+
+/** Each loss by name, the mean over the examples of one output, as app/nn/losses.py. */
+export const LOSSES = {
+  mse: (a, t) => (a - t) ** 2,
+  bce: (a, t) => -(t * Math.max(Math.log(a), LOG_CLAMP) + (1 - t) * Math.max(Math.log(1 - a), LOG_CLAMP)),
+};
+
+/**
+ * The loss of a one-output network on some points, and for classes its accuracy (an output over
+ * 0.5 says class 1), as /api/v1/train's history reports them (no regularisation term).
+ * @param {{x: number[][], y: number[]}} points raw inputs and labels or targets
+ * @returns {{loss: number|null, accuracy: number|null}} nulls for no points
+ */
+export function evaluate(network, features, points, loss, classification) {
+  if (!points.x.length) return { loss: null, accuracy: null };
+  let total = 0;
+  let right = 0;
+  points.x.forEach(([x1, x2 = 0], i) => {
+    const acts = forward(network, features.map((f) => featureValue(f, x1, x2)));
+    const a = acts[acts.length - 1][0];
+    total += LOSSES[loss](a, points.y[i]);
+    if ((a > 0.5) === (points.y[i] === 1)) right += 1;
+  });
+  const n = points.x.length;
+  return { loss: total / n, accuracy: classification ? right / n : null };
+}

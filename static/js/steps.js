@@ -54,6 +54,29 @@ export function hasParameter(layers, p) {
   return p.kind === 'bias' || (p.kind === 'weight' && p.col >= 0 && p.col < layers[p.layer]);
 }
 
+/** A layer with at most this many edges is updated in one step, and the diagram labels all its edges. */
+export const SMALL_LAYER = 4;
+/** At most this many weights in one update step: a longer table runs out of its panel. */
+const UPDATE_ROWS = 8;
+
+/**
+ * The update steps of weight layer l: the whole layer at once when it is small, else one step
+ * per neuron it feeds (in parts of UPDATE_ROWS weights), so a clicker pages through them.
+ * Each step says which neurons [from, to) and which of their incoming weights [from, to) it sets.
+ */
+function updateSteps(layers, l) {
+  const [m, n] = [layers[l], layers[l + 1]];
+  const step = (neurons, weights, part, parts) => ({
+    phase: 'update', kind: 'update', layer: l, neurons, weights, bias: part === parts, part, parts });
+  if (m * n <= SMALL_LAYER) return [step([0, n], [0, m], 1, 1)];
+  const parts = Math.ceil(m / UPDATE_ROWS);
+  const steps = [];
+  for (let j = 0; j < n; j += 1) {
+    for (let p = 0; p < parts; p += 1) steps.push(step([j, j + 1], [p * UPDATE_ROWS, Math.min(m, (p + 1) * UPDATE_ROWS)], p + 1, parts));
+  }
+  return steps;
+}
+
 /** The small steps of one training step, in order. */
 export function buildSteps(layers) {
   const L = layers.length - 1;
@@ -74,7 +97,7 @@ export function buildSteps(layers) {
       steps.push({ phase: 'backward', kind: 'dLdb', layer: l, neuron: j });
     }
   }
-  for (let l = L - 1; l >= 0; l -= 1) steps.push({ phase: 'update', kind: 'update', layer: l });
+  for (let l = L - 1; l >= 0; l -= 1) steps.push(...updateSteps(layers, l));
   steps.push({ phase: 'update', kind: 'lossAfter' });
   return steps;
 }
@@ -93,7 +116,7 @@ export function phaseJump(steps, index, dir) {
 
 /**
  * What is known once step `index` is done: a[layer][j] and z (layer counts weight layers),
- * delta[layer][j], dLda, grad keys "l,j,k" and "l,j,b", updated[layer], lossTerms, loss.
+ * delta[layer][j], dLda, grad and updated keys "l,j,k" and "l,j,b", lossTerms, loss.
  */
 export function revealed(steps, index) {
   const known = { inputs: false, z: new Set(), a: new Set(), lossTerm: new Set(), loss: false,
@@ -111,12 +134,22 @@ export function revealed(steps, index) {
       case 'delta': known.delta.add(key); break;
       case 'dLdw': known.grad.add(`${key},${s.from}`); break;
       case 'dLdb': known.grad.add(`${key},b`); break;
-      case 'update': known.updated.add(s.layer); break;
+      case 'update': updatedBy(s).forEach((key) => known.updated.add(key)); break;
       case 'lossAfter': known.lossAfter = true; break;
       default: break;
     }
   }
   return known;
+}
+
+/** The keys "l,j,k" and "l,j,b" of the parameters an update step sets. */
+function updatedBy(step) {
+  const keys = [];
+  for (let j = step.neurons[0]; j < step.neurons[1]; j += 1) {
+    for (let k = step.weights[0]; k < step.weights[1]; k += 1) keys.push(`${step.layer},${j},${k}`);
+    if (step.bias) keys.push(`${step.layer},${j},b`);
+  }
+  return keys;
 }
 
 const DERIVATIVE_TEXT = {
@@ -297,27 +330,7 @@ export function describe(step, ctx) {
         touch: { flow: 'backward', neurons: [[l + 1, j]], biases: [[l, j]] },
       };
     }
-    case 'update': {
-      const l = step.layer;
-      const lr = setup.learning_rate;
-      const rows = [];
-      network.weights[l].forEach((w, j) => w.forEach((wk, k) => {
-        const g = trace.backward[l].dL_dW[j][k];
-        rows.push([row(wName(l, j, k)), row(mo('←'), mn(f(wk)), mo('−'), mn(`${lr}`), mo('·'), mn(ft(g)), mo('='), tagged('update', mn(f(ctx.next.weights[l][j][k]))))]);
-      }));
-      network.biases[l].forEach((b, j) => {
-        const g = trace.backward[l].dL_db[j];
-        rows.push([row(bName(l, j)), setup.update_biases
-          ? row(mo('←'), mn(f(b)), mo('−'), mn(`${lr}`), mo('·'), mn(ft(g)), mo('='), tagged('update', mn(f(ctx.next.biases[l][j]))))
-          : row(mo('='), mn(f(b)), mtext(' (biases frozen)'))]);
-      });
-      return {
-        title: `Update: layer ${l + 1} of ${L}`,
-        text: `Each parameter steps against its gradient, scaled by the learning rate η = ${lr}: w ← w − η · ∂L/∂w.`,
-        math: table(rows),
-        touch: { flow: 'update', edges: network.weights[l].flatMap((w, j) => w.map((_, k) => [l, j, k])), biases: network.biases[l].map((_, j) => [l, j]) },
-      };
-    }
+    case 'update': return describeUpdate(step, ctx, { f, ft, wName, bName, label, nm, L, layers });
     case 'lossAfter': {
       const change = trace.loss_after - trace.loss;
       return {
@@ -391,5 +404,40 @@ function describeWeight(step, ctx, ex, h) {
     text: `The chain rule: how the loss moves with ${target}'s output, times how that output moves with its weighted sum, times how the sum moves with the weight, which is the input ${source} that fed ${target} through it.`,
     math: equations(...parts),
     touch: { flow: 'backward', neurons: [[l + 1, j], [l, k]], edges: [[l, j, k]] },
+  };
+}
+
+function describeUpdate(step, ctx, h) {
+  const { setup, trace, network, next } = ctx;
+  const { f, ft, wName, bName, label, nm, L, layers } = h;
+  const l = step.layer;
+  const lr = setup.learning_rate;
+  const [j0, j1] = step.neurons;
+  const [k0, k1] = step.weights;
+  const change = (old, g, updated) => row(mo('←'), mn(f(old)), mo('−'), mn(`${lr}`), mo('·'), mn(ft(g)), mo('='), tagged('update', mn(f(updated))));
+  const rows = [];
+  const edges = [];
+  const biases = [];
+  for (let j = j0; j < j1; j += 1) {
+    for (let k = k0; k < k1; k += 1) {
+      rows.push([row(wName(l, j, k)), change(network.weights[l][j][k], trace.backward[l].dL_dW[j][k], next.weights[l][j][k])]);
+      edges.push([l, j, k]);
+    }
+  }
+  for (let j = j0; step.bias && j < j1; j += 1) {
+    const b = network.biases[l][j];
+    rows.push([row(bName(l, j)), setup.update_biases ? change(b, trace.backward[l].dL_db[j], next.biases[l][j]) : row(mo('='), mn(f(b)), mtext(' (biases frozen)'))]);
+    biases.push([l, j]);
+  }
+  const rule = `Each parameter steps against its gradient, scaled by the learning rate η = ${lr}: w ← w − η · ∂L/∂w.`;
+  if (j1 - j0 === layers[l + 1]) {
+    return { title: `Update: layer ${l + 1} of ${L}`, text: rule, math: table(rows), touch: { flow: 'update', edges, biases } };
+  }
+  const part = step.parts > 1 ? `, part ${step.part} of ${step.parts}` : '';
+  return {
+    title: `Update: the weights into ${label(nm(l + 1, j0))} (${j0 + 1} of ${layers[l + 1]})${part}`,
+    text: `${rule} Layer ${l + 1} of ${L} has too many weights for one table: Next pages through it, one neuron at a time.`,
+    math: table(rows),
+    touch: { flow: 'update', neurons: [[l + 1, j0]], edges, biases },
   };
 }

@@ -52,3 +52,13 @@ def serve(port: int, **env: str) -> subprocess.Popen:
 def stop(server: subprocess.Popen) -> None:
     server.terminate()
     server.wait(timeout=10)
+
+
+def run_async(make_coroutine) -> object:
+    """Runs a coroutine to its end in a thread of its own: Playwright's sync API keeps an event
+    loop running in the main thread once a browser test has run, and asyncio.run refuses that."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from app.work import Busy, WorkPool
+from tests.conftest import run_async
 
 
 class GoneAfter:
@@ -40,7 +41,7 @@ def test_past_the_queue_a_request_is_told_to_come_back():
         release.set()
         assert await running == await waiting == "done"
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 def test_work_stops_when_its_client_goes():
@@ -58,7 +59,7 @@ def test_work_stops_when_its_client_goes():
         assert await pool.run(long_work, request=GoneAfter(0.2)) == "stopped"
         assert time.monotonic() - started < 2
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 def test_training_stops_at_the_epoch_after_it_is_told():

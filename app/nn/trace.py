@@ -45,18 +45,20 @@ class Trace:
     loss_after: float
     per_example: list[PerExample] | None = None
     gradient_check: GradientCheck | None = None
+    bound: float = math.inf  # parameters past ± this count as diverged (they cannot go on)
 
     @property
     def diverged(self) -> bool:
         parameters = np.concatenate([p.ravel() for p in self.network.weights + self.network.biases])
         return not (math.isfinite(self.loss) and math.isfinite(self.loss_after)
-                    and np.isfinite(parameters).all())
+                    and bool(np.all(np.abs(parameters) <= self.bound)))
 
 
 def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learning_rate: float,
                   update_biases: bool = True, per_example: bool = False,
-                  gradient_check: bool = False) -> Trace:
-    """Forward, loss, backward and update, keeping everything in between."""
+                  gradient_check: bool = False, bound: float = math.inf) -> Trace:
+    """Forward, loss, backward and update, keeping everything in between. An update that
+    leaves a parameter past ±`bound` (or not finite) makes the trace `diverged`."""
     cache = forward(net, x)
     grads = backward(net, x, t, loss, cache)
     new = update(net, grads, learning_rate, update_biases)
@@ -70,6 +72,7 @@ def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learnin
         loss_after=batch_loss(new, x, t, loss),
         per_example=per_example_gradients(x, cache, grads) if per_example else None,
         gradient_check=numeric_gradients(net, x, t, loss, grads) if gradient_check else None,
+        bound=bound,
     )
 
 

@@ -137,9 +137,11 @@ def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
           x_test: np.ndarray, y_test: np.ndarray, optimizer: Optimizer, batch_size: int,
           epochs: int, start_epoch: int = 0, seed: int = 0, regularization: str = "none",
           rate: float = 0.0, classification: bool = True,
-          stopped: Callable[[], bool] = lambda: False) -> Run:
+          stopped: Callable[[], bool] = lambda: False, bound: float = np.inf) -> Run:
     """Runs `epochs` epochs of mini-batch training and records each one; `stopped` is asked
-    before each epoch, and a True ends the run there (its caller has gone).
+    before each epoch, and a True ends the run there (its caller has gone). An epoch that
+    leaves the loss, a parameter or the optimizer's state not finite or past ±`bound` has
+    diverged: the run ends, with the state before it.
 
     The order of the examples in epoch e depends only on (seed, e), so training for 10 epochs
     and then 10 more gives exactly what 20 at once gives.
@@ -166,7 +168,9 @@ def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
                 optimizer.step(flat.theta, flat.grad)
             record = evaluate(flat, loss, x_train, y_train, t_train, x_test, y_test, t_test,
                               epoch, classification)
-            if not (np.isfinite(record.train_loss) and np.isfinite(flat.theta).all()):
+            state = [flat.theta, *optimizer.state.values()]
+            if not (np.isfinite(record.train_loss)
+                    and all(np.all(np.abs(v) <= bound) for v in state)):
                 run.diverged_at = epoch
                 flat.theta[...] = saved[0]
                 optimizer.steps, optimizer.state = saved[1], saved[2]

@@ -12,6 +12,7 @@ from app.presets import PRESETS
 from app.responses import JSONBytes, slice_json, trace_json
 from app.schemas.common import ErrorBody
 from app.schemas.engine import LossSliceRequest, LossSliceResponse, TraceRequest, TraceResponse
+from app.schemas.limits import MAX_ABS_VALUE
 from app.work import BUSY, POOL
 
 INLINE_VALUES = 2048
@@ -47,7 +48,8 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
         return JSONBytes(trace_json(training_step(
             request.network.build(), np.asarray(request.inputs, dtype=float),
             np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
-            request.update_biases, request.per_example, request.gradient_check)))
+            request.update_biases, request.per_example, request.gradient_check,
+            MAX_ABS_VALUE)))
 
     # A classroom-sized step takes a fraction of a millisecond: a thread hop would cost more
     # than the work. Larger ones go to the bounded pool, answer encoded there too.

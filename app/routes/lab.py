@@ -13,6 +13,7 @@ from app.nn.train import neuron_health, output_grids, train
 from app.responses import JSONBytes, network_json
 from app.schemas.common import ErrorBody
 from app.schemas.lab import DatasetResponse, DatasetSpec, TrainRequest, TrainResponse
+from app.schemas.limits import MAX_ABS_VALUE
 from app.work import BUSY, POOL
 
 router = APIRouter(route_class=FastJSONRoute, prefix="/api/v1", tags=["lab"],
@@ -51,7 +52,7 @@ def run_training(request: TrainRequest, stopped: Callable[[], bool] = lambda: Fa
     run = train(request.network.build(), request.loss, f_train, y_train, f_test, y_test,
                 optimizer, min(request.batch_size, len(x_train)), request.epochs,
                 request.start_epoch, request.seed, request.regularization.kind,
-                request.regularization.rate, classification, stopped)
+                request.regularization.rate, classification, stopped, MAX_ABS_VALUE)
     answer = {
         "network": network_json(run.net),
         "optimizer": optimizer_json(optimizer),

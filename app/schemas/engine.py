@@ -118,7 +118,9 @@ class GradientCheckOut(BaseModel):
 class TraceResponse(BaseModel):
     loss: Nullable = Field(description="The batch loss before the update.")
     loss_after: Nullable = Field(description="The same batch's loss after the update.")
-    diverged: bool = Field(description="True when any loss or parameter is not finite.")
+    diverged: bool = Field(description=(
+        "True when a loss or a parameter is not finite, or a parameter is past ±1e9 (the bound "
+        "every request holds to): such a network cannot be posted back for a next step."))
     forward: list[LayerForwardOut]
     backward: list[LayerBackwardOut]
     network: NetworkOut = Field(description="After the update; post it back for the next step.")

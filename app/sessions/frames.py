@@ -17,6 +17,7 @@ from app.nn.trace import parameter_slice, training_step
 from app.responses import network_json, slice_json, trace_json
 from app.schemas.lab import DatasetSpec
 from app.schemas.limits import (
+    MAX_ABS_VALUE,
     MAX_GRADIENT_CHECK_PARAMETERS,
     MAX_GRADIENT_CHECK_WORK,
     MAX_TRACE_VALUES,
@@ -61,7 +62,7 @@ def step_frame(state: StepState, cache: NetworkCache) -> dict[str, Any]:
     check = (n_params <= MAX_GRADIENT_CHECK_PARAMETERS
              and len(setup.inputs) * n_params**2 <= MAX_GRADIENT_CHECK_WORK)
     trace = training_step(net, x, t, setup.loss, setup.learning_rate, setup.update_biases,
-                          per_example, check)
+                          per_example, check, MAX_ABS_VALUE)
     frame: dict[str, Any] = {"iteration": iteration, "network": network_json(net),
                              "trace": trace_json(trace), "slice": None}
     p = state.view.selected

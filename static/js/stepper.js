@@ -94,8 +94,9 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     if (key !== runsFor) { runs = []; runsFor = key; }
     const long = iteration - runs.length >= 10;
     while (runs.length <= iteration) {
-      const network = runs.length ? runs[runs.length - 1].trace.network : state.setup.network;
-      if (!network) throw new Error(`Training step ${runs.length} diverged (a value overflowed), so there is no training step ${iteration + 1}.`);
+      const last = runs[runs.length - 1];
+      if (last?.trace.diverged) throw new Error(`Training step ${runs.length} diverged (its numbers overflowed or passed ±10⁹), so there is no training step ${iteration + 1}.`);
+      const network = last ? last.trace.network : state.setup.network;
       const trace = await api.trace(traceRequest(state.setup, network));
       if (key !== runsFor) return;
       runs.push({ network, trace });
@@ -202,7 +203,8 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     const last = buildSteps(runs[iteration].network.layers).length - 1;
     if (dir > 0) {
       if (index < last) go(iteration, index + 1);
-      else if (runs[iteration].trace.network) go(iteration + 1, 0);
+      else if (runs[iteration].trace.diverged) showError(`Training step ${iteration + 1} diverged (its numbers overflowed or passed ±10⁹): there is no next training step. Lower the learning rate (E) and try again.`);
+      else go(iteration + 1, 0);
     } else if (index > 0) go(iteration, index - 1);
     else if (iteration > 0) go(iteration - 1, buildSteps(runs[iteration - 1].network.layers).length - 1);
   }

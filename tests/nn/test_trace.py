@@ -86,3 +86,10 @@ def test_the_default_slice_range_widens_for_large_values_and_steps():
     assert slice_range(10.0, 0.0) == (0.0, 20.0)
     assert slice_range(0.0, 8.0) == (-20.0, 20.0)
     assert slice_range(1.0, float("inf")) == (-2.0, 4.0)
+
+
+def test_a_step_past_the_bound_is_diverged():
+    net = Network([np.array([[1e8]])], [np.array([0.0])], ["linear"])
+    x, t = np.array([[1e3]]), np.array([[0.0]])
+    assert not training_step(net, x, t, "mse", 1e-20, bound=1e9).diverged
+    assert training_step(net, x, t, "mse", 1.0, bound=1e9).diverged

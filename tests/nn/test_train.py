@@ -125,3 +125,12 @@ def test_output_grids_of_one_input_data_are_a_line():
     grids = output_grids(net, ["x1"], 1, 7)
     assert grids["x2"] is None and grids["hidden"] is None
     assert np.shape(grids["outputs"]) == (1, 7)
+
+
+def test_a_run_past_the_bound_has_diverged_and_answers_the_state_before():
+    x, y = generate("classification", "circle", 100, 0.0, 1)
+    net = init_network([2, 4, 1], ["linear", "linear"], "xavier", 0)
+    run = train(net, "mse", x, y, x, y, Optimizer("sgd", 0.3), 10, epochs=200, bound=1e9,
+                classification=False)
+    assert run.diverged_at is not None
+    assert all(np.abs(w).max() <= 1e9 for w in run.net.weights)

@@ -7,6 +7,7 @@ import pytest
 
 from app.routes.sessions import CREATE_EXAMPLE
 from app.sessions.store import CODE_ALPHABET
+from tests.conftest import run_async
 
 STEP = CREATE_EXAMPLE["classic"]["value"]["state"]
 LAB = {"settings": {
@@ -146,11 +147,10 @@ def test_idle_sessions_expire_and_the_count_is_capped(tmp_path):
         await store.create("step", STEP)  # the expired ones no longer count
         await store.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 def test_a_store_reopened_on_its_file_has_every_session_and_version(tmp_path):
-    import asyncio
 
     from app.sessions.sqlite import SQLiteStore
 
@@ -164,4 +164,4 @@ def test_a_store_reopened_on_its_file_has_every_session_and_version(tmp_path):
         assert back.version == 2 and back.state == at_step(5)
         await again.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)

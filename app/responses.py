@@ -7,6 +7,7 @@ import orjson
 from fastapi.responses import Response
 
 from app.nn.network import Network
+from app.nn.optimizers import Optimizer
 from app.nn.trace import ParameterSlice, Trace
 
 
@@ -40,6 +41,7 @@ def trace_json(trace: Trace) -> dict:
         "backward": [{"dL_da": b.dL_da, "da_dz": b.da_dz, "dL_dz": b.dL_dz, "dL_dW": b.dL_dW,
                       "dL_db": b.dL_db} for b in trace.backward],
         "network": network_json(trace.network),
+        "optimizer": None if trace.optimizer is None else optimizer_json(trace.optimizer),
         "per_example": None if trace.per_example is None else [
             {"dL_dW": p.dL_dW, "dL_db": p.dL_db} for p in trace.per_example],
         "gradient_check": None if check is None else {
@@ -52,3 +54,10 @@ def slice_json(parameter: dict, s: ParameterSlice) -> dict:
     return {"parameter": parameter, "values": s.values, "losses": s.losses,
             "current": {"value": s.value, "loss": s.loss}, "slope": s.slope,
             "updated": {"value": s.updated, "loss": s.updated_loss}}
+
+
+def optimizer_json(opt: Optimizer) -> dict:
+    """An optimizer as the API writes it, its state included: post it back to continue."""
+    state = {"steps": opt.steps, **opt.state}
+    return {"name": opt.name, "learning_rate": opt.learning_rate, "momentum": opt.momentum,
+            "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "state": state}

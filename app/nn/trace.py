@@ -19,6 +19,8 @@ from app.nn.network import (
     forward,
     update,
 )
+from app.nn.optimizers import Optimizer
+from app.nn.train import flatten, regularize
 
 FD_STEP = 1e-6
 
@@ -46,6 +48,7 @@ class Trace:
     per_example: list[PerExample] | None = None
     gradient_check: GradientCheck | None = None
     bound: float = math.inf  # parameters past ± this count as diverged (they cannot go on)
+    optimizer: Optimizer | None = None  # after its step, when the update used one
 
     @property
     def diverged(self) -> bool:
@@ -56,12 +59,20 @@ class Trace:
 
 def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learning_rate: float,
                   update_biases: bool = True, per_example: bool = False,
-                  gradient_check: bool = False, bound: float = math.inf) -> Trace:
-    """Forward, loss, backward and update, keeping everything in between. An update that
-    leaves a parameter past ±`bound` (or not finite) makes the trace `diverged`."""
+                  gradient_check: bool = False, bound: float = math.inf,
+                  optimizer: Optimizer | None = None, regularization: str = "none",
+                  rate: float = 0.0) -> Trace:
+    """Forward, loss, backward and update, keeping everything in between. The update is plain
+    gradient descent at `learning_rate`, or `optimizer`'s own step (which changes it) on the
+    gradient plus the regularisation term, as /train takes it. An update that leaves a
+    parameter past ±`bound` (or not finite) makes the trace `diverged`."""
     cache = forward(net, x)
     grads = backward(net, x, t, loss, cache)
-    new = update(net, grads, learning_rate, update_biases)
+    if optimizer is None and (regularization == "none" or rate == 0):
+        new = update(net, grads, learning_rate, update_biases)
+    else:  # plain descent with a penalty is SGD's step on the penalised gradient
+        new = optimizer_update(net, grads, optimizer or Optimizer("sgd", learning_rate),
+                               update_biases, regularization, rate)
     with np.errstate(over="ignore", invalid="ignore"):
         loss_before = LOSSES[loss].value(cache[-1].z, cache[-1].a, t)
     return Trace(
@@ -73,7 +84,27 @@ def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learnin
         per_example=per_example_gradients(x, cache, grads) if per_example else None,
         gradient_check=numeric_gradients(net, x, t, loss, grads) if gradient_check else None,
         bound=bound,
+        optimizer=optimizer,
     )
+
+
+def optimizer_update(net: Network, grads: list[LayerBackward], optimizer: Optimizer,
+                     update_biases: bool, regularization: str, rate: float) -> Network:
+    """One step of `optimizer` (PyTorch's rules) on the flat parameter vector, exactly as
+    /train steps. Frozen biases keep their values and their optimizer state."""
+    flat = flatten(net)
+    for l, g in enumerate(grads):
+        flat.grad_w[l][...] = g.dL_dW
+        flat.grad_b[l][...] = g.dL_db
+    regularize(flat, regularization, rate)
+    kept = {k: v[flat.n_weights:].copy() for k, v in optimizer.state.items()}
+    with np.errstate(over="ignore", invalid="ignore"):
+        optimizer.step(flat.theta, flat.grad)
+    if not update_biases:
+        flat.theta[flat.n_weights:] = np.concatenate([b.ravel() for b in net.biases])
+        for key, value in optimizer.state.items():
+            value[flat.n_weights:] = kept.get(key, 0.0)
+    return flat.net
 
 
 def per_example_gradients(x: np.ndarray, cache: list[LayerForward],

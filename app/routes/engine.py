@@ -45,11 +45,14 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
                 http: Request) -> Response:
     """Run one training step (forward, loss, backward, update) and return every intermediate."""
     def step(stopped: Callable[[], bool] = lambda: False) -> Response:
+        regularization = request.regularization
         return JSONBytes(trace_json(training_step(
             request.network.build(), np.asarray(request.inputs, dtype=float),
             np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
             request.update_biases, request.per_example, request.gradient_check,
-            MAX_ABS_VALUE)))
+            MAX_ABS_VALUE, request.optimizer.build() if request.optimizer else None,
+            regularization.kind if regularization else "none",
+            regularization.rate if regularization else 0.0)))
 
     # A classroom-sized step takes a fraction of a millisecond: a thread hop would cost more
     # than the work. Larger ones go to the bounded pool, answer encoded there too.

@@ -3,14 +3,12 @@
 from collections.abc import Callable
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, Body, Request, Response
 
 from app.jsonbody import FastJSONRoute
 from app.nn.datasets import features
-from app.nn.optimizers import Optimizer
 from app.nn.train import neuron_health, output_grids, train
-from app.responses import JSONBytes, network_json
+from app.responses import JSONBytes, network_json, optimizer_json
 from app.schemas.common import ErrorBody
 from app.schemas.lab import DatasetResponse, DatasetSpec, TrainRequest, TrainResponse
 from app.schemas.limits import MAX_ABS_VALUE
@@ -30,23 +28,9 @@ TRAIN_EXAMPLE = {"circle": {"summary": "2-8-8-1 tanh on the circle, 100 epochs",
 DATASET_EXAMPLE = {"spiral": {"summary": "A noisy spiral, 200 points, half held out",
                               "value": {"name": "spiral", "n": 200, "noise": 0.2, "seed": 3}}}
 
-def optimizer_json(opt: Optimizer) -> dict:
-    state = {"steps": opt.steps, **opt.state}
-    return {"name": opt.name, "learning_rate": opt.learning_rate, "momentum": opt.momentum,
-            "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "state": state}
-
-
 def run_training(request: TrainRequest, stopped: Callable[[], bool] = lambda: False) -> dict:
     x_train, y_train, x_test, y_test = request.dataset.build()
-    spec = request.optimizer
-    optimizer = Optimizer(spec.name, spec.learning_rate, spec.momentum, spec.beta1, spec.beta2,
-                          spec.eps)
-    if spec.state is not None:
-        optimizer.steps = spec.state.steps
-        for key in ("velocity", "m", "v"):
-            values = getattr(spec.state, key)
-            if values is not None:
-                optimizer.state[key] = np.asarray(values, dtype=float)
+    optimizer = request.optimizer.build()
     classification = request.dataset.task == "classification"
     f_train, f_test = features(x_train, request.features), features(x_test, request.features)
     run = train(request.network.build(), request.loss, f_train, y_train, f_test, y_test,

@@ -15,8 +15,12 @@ from pydantic_core import PydanticCustomError
 from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
 from app.nn.losses import LOSSES, REQUIRED_OUTPUT
 from app.nn.network import INIT_SCHEMES, Network, init_network
+from app.nn.optimizers import NAMES as OPTIMIZERS
+from app.nn.optimizers import Optimizer
+from app.nn.train import REGULARIZATION
 from app.schemas.limits import (
     MAX_ABS_VALUE,
+    MAX_EPOCH_NUMBER,
     MAX_EXAMPLES,
     MAX_LEARNING_RATE,
     MAX_NEURONS,
@@ -187,3 +191,58 @@ class ErrorItem(BaseModel):
 
 class ErrorBody(BaseModel):
     detail: list[ErrorItem] | str
+
+
+# Optimizers and regularisation: what /train steps with, and /trace too when asked.
+
+OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
+
+
+class OptimizerState(Strict):
+    steps: int = Field(0, ge=0, le=MAX_EPOCH_NUMBER)
+    velocity: list[Finite] | None = Field(None, description="momentum: one value per parameter.")
+    m: list[Finite] | None = Field(None, description="adam: first moments.")
+    v: list[Finite] | None = Field(None, description="adam: second moments (not negative).")
+
+
+class OptimizerSpec(Strict):
+    name: OptimizerName = "sgd"
+    learning_rate: Annotated[LearningRate, Field(gt=0)] = 0.03
+    momentum: float = Field(0.9, ge=0, lt=1)
+    beta1: float = Field(0.9, ge=0, lt=1)
+    beta2: float = Field(0.999, ge=0, lt=1)
+    eps: float = Field(1e-8, gt=0, le=1)
+    state: OptimizerState | None = Field(None, description=(
+        "From a previous answer, to continue exactly. Flat, in the order: every weight "
+        "(layer by layer, row by row), then every bias."))
+
+    def check_state(self, n_parameters: int, at: str = "optimizer.state.") -> None:
+        """That the state fits a network of `n_parameters` (a model validator's helper)."""
+        if self.state is None:
+            return
+        for key in ("velocity", "m", "v"):
+            values = getattr(self.state, key)
+            if values is not None and len(values) != n_parameters:
+                raise rule_broken(f"{at}{key}", "shape",
+                                  f"needs {n_parameters} values, one a parameter")
+        if self.state.v is not None and min(self.state.v, default=0) < 0:
+            raise rule_broken(f"{at}v", "negative", "second moments are never negative")
+
+    def build(self) -> Optimizer:
+        """The optimizer this spec describes, with its state when given."""
+        optimizer = Optimizer(self.name, self.learning_rate, self.momentum, self.beta1,
+                              self.beta2, self.eps)
+        if self.state is not None:
+            optimizer.steps = self.state.steps
+            for key in ("velocity", "m", "v"):
+                values = getattr(self.state, key)
+                if values is not None:
+                    optimizer.state[key] = np.asarray(values, dtype=float)
+        return optimizer
+
+
+class RegularizationSpec(Strict):
+    kind: Literal[REGULARIZATION] = "none"  # type: ignore[valid-type]
+    rate: float = Field(0.0, ge=0, le=10, description=(
+        "Adds rate·w (l2) or rate·sign(w) (l1) to each weight's gradient; biases are not "
+        "penalised. Reported losses are the data loss alone."))

@@ -9,7 +9,9 @@ from app.schemas.common import (
     LearningRate,
     NetworkOut,
     Nullable,
+    OptimizerSpec,
     Problem,
+    RegularizationSpec,
     Strict,
     rule_broken,
 )
@@ -22,8 +24,15 @@ from app.schemas.limits import (
 
 
 class TraceRequest(Problem):
-    learning_rate: LearningRate = 0.5
+    learning_rate: LearningRate = Field(0.5, description=(
+        "Plain gradient descent's step size; with `optimizer`, give it there instead."))
     update_biases: bool = Field(True, description="False reproduces tutorials that freeze biases.")
+    optimizer: OptimizerSpec | None = Field(None, description=(
+        "Update with this optimizer's own step (PyTorch's rules), as /train does; the answer's "
+        "`optimizer` carries its new state, to post back beside `network` for the next step. "
+        "Without it, plain gradient descent at `learning_rate`."))
+    regularization: RegularizationSpec | None = Field(None, description=(
+        "Added to each weight's gradient before the step, as /train does."))
     per_example: bool = Field(False, description=(
         f"Add each example's own dL_dW and dL_db; examples × weights up to {MAX_TRACE_VALUES}."))
     gradient_check: bool = Field(False, description=(
@@ -33,6 +42,12 @@ class TraceRequest(Problem):
 
     @model_validator(mode="after")
     def check_optional_sizes(self) -> "TraceRequest":
+        if self.optimizer is not None:
+            if "learning_rate" in self.model_fields_set:
+                raise rule_broken("learning_rate", "with_optimizer",
+                                  "with an optimizer, its own learning_rate is the one used: "
+                                  "leave this one out")
+            self.optimizer.check_state(self.network.n_parameters)
         weights = self.network.n_parameters - sum(self.network.layers[1:])
         if self.per_example and len(self.inputs) * weights > MAX_TRACE_VALUES:
             raise rule_broken("per_example", "too_many_values",
@@ -124,6 +139,8 @@ class TraceResponse(BaseModel):
     forward: list[LayerForwardOut]
     backward: list[LayerBackwardOut]
     network: NetworkOut = Field(description="After the update; post it back for the next step.")
+    optimizer: OptimizerSpec | None = Field(description=(
+        "After its step, with its new state, when the request gave one; post it back too."))
     per_example: list[PerExampleOut] | None
     gradient_check: GradientCheckOut | None
 

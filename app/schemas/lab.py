@@ -1,20 +1,18 @@
 """The training lab's requests and answers: data sets, optimizers, training runs."""
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from app.nn.datasets import CLASSIFICATION, FEATURES, ONE_DIMENSIONAL, REGRESSION, generate, split
-from app.nn.optimizers import NAMES as OPTIMIZERS
-from app.nn.train import REGULARIZATION
 from app.schemas.common import (
-    Finite,
-    LearningRate,
     LossName,
     NetworkOut,
     NetworkSpec,
     Nullable,
+    OptimizerSpec,
+    RegularizationSpec,
     Strict,
     Vector,
     check_count,
@@ -34,7 +32,6 @@ from app.schemas.limits import (
 
 DatasetName = Literal[tuple(sorted(set(CLASSIFICATION) | set(REGRESSION)))]  # type: ignore
 FeatureName = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
-OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
 
 
 class DatasetSpec(Strict):
@@ -111,32 +108,6 @@ class DatasetSpec(Strict):
         return size - int(size * self.test_fraction)
 
 
-class OptimizerState(Strict):
-    steps: int = Field(0, ge=0, le=MAX_EPOCH_NUMBER)
-    velocity: list[Finite] | None = Field(None, description="momentum: one value per parameter.")
-    m: list[Finite] | None = Field(None, description="adam: first moments.")
-    v: list[Finite] | None = Field(None, description="adam: second moments (not negative).")
-
-
-class OptimizerSpec(Strict):
-    name: OptimizerName = "sgd"
-    learning_rate: Annotated[LearningRate, Field(gt=0)] = 0.03
-    momentum: float = Field(0.9, ge=0, lt=1)
-    beta1: float = Field(0.9, ge=0, lt=1)
-    beta2: float = Field(0.999, ge=0, lt=1)
-    eps: float = Field(1e-8, gt=0, le=1)
-    state: OptimizerState | None = Field(None, description=(
-        "From a previous answer, to continue exactly. Flat, in the order: every weight "
-        "(layer by layer, row by row), then every bias."))
-
-
-class RegularizationSpec(Strict):
-    kind: Literal[REGULARIZATION] = "none"  # type: ignore[valid-type]
-    rate: float = Field(0.0, ge=0, le=10, description=(
-        "Adds rate·w (l2) or rate·sign(w) (l1) to each weight's gradient; biases are not "
-        "penalised. Reported losses are the data loss alone."))
-
-
 class BoundarySpec(Strict):
     resolution: int = Field(50, ge=2, le=MAX_BOUNDARY_RESOLUTION,
                             description="Grid points per side over [-6, 6], for the outputs.")
@@ -202,16 +173,7 @@ class TrainRequest(Strict):
                 raise rule_broken("boundary", "too_many_values",
                                   f"grid points × neurons is {values}; the limit is "
                                   f"{MAX_BOUNDARY_VALUES}: a coarser grid, or fewer neurons")
-        state = self.optimizer.state
-        if state is not None:
-            for key in ("velocity", "m", "v"):
-                values = getattr(state, key)
-                if values is not None and len(values) != self.network.n_parameters:
-                    raise rule_broken(f"optimizer.state.{key}", "shape",
-                                      f"needs {self.network.n_parameters} values, one a parameter")
-            if state.v is not None and min(state.v, default=0) < 0:
-                raise rule_broken("optimizer.state.v", "negative",
-                                  "second moments are never negative")
+        self.optimizer.check_state(self.network.n_parameters)
         return self
 
 

@@ -5,9 +5,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.schemas.common import LossName, NetworkSpec, Strict, Vector, rule_broken
+from app.schemas.common import LossName, NetworkSpec, OptimizerName, Strict, Vector, rule_broken
 from app.schemas.engine import ParameterRef, TraceRequest, check_parameter
-from app.schemas.lab import DatasetName, FeatureName, OptimizerName
+from app.schemas.lab import DatasetName, FeatureName
 from app.schemas.limits import (
     MAX_EXAMPLES,
     MAX_ITERATION,

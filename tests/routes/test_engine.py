@@ -141,3 +141,64 @@ def test_json_writer_handles_array_views():
     from app.responses import JSONBytes
     body = JSONBytes({"t": np.arange(6.0).reshape(2, 3).T, "nan": np.array([np.nan])}).body
     assert body == b'{"t":[[0.0,3.0],[1.0,4.0],[2.0,5.0]],"nan":[null]}'
+
+
+def lab_batch_of_one():
+    """One example and the lab's network, as /train and /trace each take them."""
+    network = {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"],
+               "init": {"scheme": "xavier", "seed": 4}}
+    return network, [0.5, -1.5], 1.0
+
+
+@pytest.mark.parametrize("optimizer", [
+    {"name": "sgd", "learning_rate": 0.1},
+    {"name": "momentum", "learning_rate": 0.1, "momentum": 0.8},
+    {"name": "adam", "learning_rate": 0.01}])
+@pytest.mark.parametrize("regularization", [None, {"kind": "l2", "rate": 0.01},
+                                            {"kind": "l1", "rate": 0.003}])
+def test_a_trace_with_an_optimizer_steps_exactly_as_train(client, optimizer, regularization):
+    network, x, label = lab_batch_of_one()
+    extra = {"regularization": regularization} if regularization else {}
+    trained = client.post("/api/v1/train", json={
+        "network": network, "loss": "bce", "features": ["x1", "x2"],
+        "dataset": {"points": [[*x, label]] * 2, "test_points": [], "task": "classification"},
+        "optimizer": optimizer, "batch_size": 1, "epochs": 2, **extra}).json()
+    # The same four steps (two epochs of the one example, twice) through /trace, each posting
+    # back what the last answered.
+    step = {"network": network, "loss": "bce", "inputs": [x], "targets": [[label]],
+            "optimizer": optimizer, **extra}
+    for _ in range(4):
+        answer = client.post("/api/v1/trace", json=step).json()
+        step = {**step, "network": answer["network"], "optimizer": answer["optimizer"]}
+    assert answer["network"] == trained["network"]
+    assert answer["optimizer"] == trained["optimizer"]
+
+
+def test_adam_follows_its_formulas_term_by_term(client):
+    network, x, label = lab_batch_of_one()
+    plain = client.post("/api/v1/trace", json={
+        "network": network, "loss": "bce", "inputs": [x], "targets": [[label]]}).json()
+    adam = client.post("/api/v1/trace", json={
+        "network": network, "loss": "bce", "inputs": [x], "targets": [[label]],
+        "optimizer": {"name": "adam", "learning_rate": 0.01}}).json()
+    g = plain["backward"][0]["dL_dW"][0][0]
+    m, v = 0.1 * g, 0.001 * g * g  # (1 − β1)·g and (1 − β2)·g² from zero
+    m_hat, v_hat = m / (1 - 0.9), v / (1 - 0.999)
+    state = adam["optimizer"]["state"]
+    assert state["steps"] == 1
+    assert state["m"][0] == pytest.approx(m, rel=1e-12)
+    assert state["v"][0] == pytest.approx(v, rel=1e-12)
+    # w ← w − η·m̂/(√v̂ + ε): the first step moves every weight by about η·sign(g).
+    before = plain["network"]["weights"][0][0][0] + 0.5 * g  # undo plain descent's step
+    step = 0.01 * m_hat / (v_hat ** 0.5 + 1e-8)
+    assert adam["network"]["weights"][0][0][0] == pytest.approx(before - step, rel=1e-12)
+
+
+def test_plain_descent_still_answers_as_before(client):
+    request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets", "learning_rate",
+                                       "update_biases")}
+    body = client.post("/api/v1/trace", json=request).json()
+    assert body["optimizer"] is None
+    assert body["network"]["weights"][1][0][0] == pytest.approx(0.35891647971788465, abs=1e-15)
+    both = client.post("/api/v1/trace", json={**request, "optimizer": {"name": "sgd"}})
+    assert both.status_code == 422 and both.json()["detail"][0]["type"] == "with_optimizer"

@@ -62,6 +62,10 @@ MEASURE = """() => {
            panel: [panel.width, panel.height] };
 }"""
 
+# Where the weights' and biases' labels are: their centres.
+PLACES = """() => [...document.querySelectorAll('#diagram .edge-label rect, #diagram .bias rect')]
+  .map((r) => [+r.getAttribute('x') + r.getAttribute('width') / 2, r.getAttribute('y')]).join()"""
+
 
 def link(layers, weight=None, decimals=4):
     """A `?s=` link to a network of these layers, every weight 0.1·(its number mod 7) − 0.3,
@@ -117,6 +121,12 @@ def test_no_label_overlaps_another_or_a_neuron_in_the_classic_example(watched, b
     # Every label the classic example has room for is drawn: 8 weights, 4 biases, 2 targets.
     assert [m["unplaced"] for _, _, m in results] == [""] * len(results)
     assert min(m["labels"] for _, _, m in results) >= 14
+    # ... and keeps its place from step to step, so a class reads it where it read it before.
+    places = set()
+    for _ in range(step_count(page)):
+        places.add(page.evaluate(PLACES))
+        page.keyboard.press("ArrowLeft")
+    assert len(places) == 1
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (390, 844)])

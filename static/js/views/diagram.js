@@ -233,16 +233,18 @@ export function createDiagram(svg, { onSelect }) {
     const ends = (at) => new Set(edges.map((e) => `${e[0]},${e[at]}`)).size;
     const into = new Set(edges.map((e) => `${e[0] + 1},${e[1]}`));
     const outOf = new Set(edges.map((e) => `${e[0]},${e[2]}`));
-    const lines = edges.map(([l, j, k]) => parts.edges[l][j][k].ends);
+    // Where every label is shown, each keeps its place from step to step; elsewhere a neuron's labels keep off the step's lines.
+    const sparse = !compact && !dense;
+    const lines = sparse ? [] : edges.map(([l, j, k]) => parts.edges[l][j][k].ends);
     const centres = layout.pos.flat();
     const flip = (d) => ({ x: -d.x, y: -d.y });
     return {
       f: (v) => fmt(v, view.decimals), compact, m, tiers, lines, touchKey: edges.join(';'),
       edges: keys(edges), biases: keys(touch.biases), neurons: keys(touch.neurons), targets: new Set(touch.targets || []),
-      meetAtEnd: edges.length > 1 && ends(1) < ends(2),
-      // Labels always shown (not dense, not compact) keep room for a typical value, so they stay put as values change.
-      sparse: !compact && !dense,
-      reserve: (label, typical, keep = !compact && !dense) => (keep ? Math.max(measure('label', typical), label.width) : label.width) + 2 * m.pad,
+      meetAtEnd: !sparse && edges.length > 1 && ends(1) < ends(2),
+      // Labels always shown keep room for a typical value, so they stay put as values change.
+      sparse,
+      reserve: (label, typical, keep = sparse) => (keep ? Math.max(measure('label', typical), label.width) : label.width) + 2 * m.pad,
       ask(label, w, spots, important, extra = {}) {
         const edge = label.g.classList.contains('edge-label');
         tiers[(important ? 'first' : 'rest') + (edge ? 'Edges' : '')].push({ label, w, h: m.labelH, spots, ...extra });
@@ -414,8 +416,11 @@ export function createDiagram(svg, { onSelect }) {
     showNeurons(view, c);
     showTargets(view, c);
     // Fixed boxes first, then what the step touches, then the rest; neurons' labels before edges', which have more spots.
+    // Where every label is shown, one order for all steps, so none moves from one step to the next.
     const { fixed, first, rest, firstEdges, restEdges } = c.tiers;
-    const requests = [fixed, [...first, ...firstEdges], [...rest, ...restEdges]].flatMap((tier, i) => tier.map((q) => ({ ...q, tier: i })));
+    const tiers = c.sparse ? [fixed, [...first, ...rest, ...firstEdges, ...restEdges].sort((a, b) => a.label.id - b.label.id)]
+      : [fixed, [...first, ...firstEdges], [...rest, ...restEdges]];
+    const requests = tiers.flatMap((tier, i) => tier.map((q) => ({ ...q, tier: i })));
     const signature = `${layoutKey}|${c.touchKey}|${requests.map((q) => `${q.label.id}:${q.tier}:${q.w.toFixed(0)}`).join()}`;
     if (signature !== placedKey) { placedKey = signature; place(requests); }
   }

@@ -1,11 +1,13 @@
 """The engine's endpoints: one traced training step, and the loss along one parameter."""
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import PlainTextResponse
 
+from app.codegen import numpy_script, torch_script
 from app.jsonbody import FastJSONRoute
 from app.nn.trace import parameter_slice, training_step
 from app.presets import PRESETS
@@ -76,3 +78,19 @@ async def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLIC
         return JSONBytes(slice_json(p.model_dump(), s))
 
     return await POOL.run(compute, request=http)
+
+
+CodeLanguage = Literal["numpy", "pytorch"]
+
+
+@router.post("/code", response_class=PlainTextResponse, summary="Code that reproduces a step",
+             responses={200: {"content": {"text/x-python": {}},
+                              "description": "A runnable script; its last line prints the "
+                                             "numbers as one JSON object."}})
+def code(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)],
+         lang: Annotated[CodeLanguage, Query(description="numpy or pytorch")] = "numpy"
+         ) -> PlainTextResponse:
+    """A NumPy or PyTorch script that computes this training step and prints its loss,
+    gradients and updated weights, the same numbers /trace answers."""
+    script = numpy_script(request) if lang == "numpy" else torch_script(request)
+    return PlainTextResponse(script, media_type="text/x-python")

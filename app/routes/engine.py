@@ -5,7 +5,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import APIRouter, Body, Query, Request, Response
-from fastapi.responses import PlainTextResponse
 
 from app.codegen import numpy_script, torch_script
 from app.jsonbody import FastJSONRoute
@@ -83,14 +82,14 @@ async def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLIC
 CodeLanguage = Literal["numpy", "pytorch"]
 
 
-@router.post("/code", response_class=PlainTextResponse, summary="Code that reproduces a step",
-             responses={200: {"content": {"text/x-python": {}},
+@router.post("/code", response_class=Response, summary="Code that reproduces a step",
+             responses={200: {"content": {"text/x-python": {"schema": {"type": "string"}}},
                               "description": "A runnable script; its last line prints the "
                                              "numbers as one JSON object."}})
 def code(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)],
          lang: Annotated[CodeLanguage, Query(description="numpy or pytorch")] = "numpy"
-         ) -> PlainTextResponse:
+         ) -> Response:
     """A NumPy or PyTorch script that computes this training step and prints its loss,
     gradients and updated weights, the same numbers /trace answers."""
     script = numpy_script(request) if lang == "numpy" else torch_script(request)
-    return PlainTextResponse(script, media_type="text/x-python")
+    return Response(script, media_type="text/x-python")

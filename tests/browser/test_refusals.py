@@ -86,7 +86,7 @@ def test_a_weight_too_large_is_refused_in_the_inspector(page):
     expect(page.locator("#inspector .slice .curve")).to_have_count(1)
     value.fill("0.5")
     value.press("Enter")
-    label = page.locator("#diagram .edge[data-param='w,1,0,0'] .edge-label text")
+    label = page.locator("#diagram .edge-label[data-param='w,1,0,0'] text")
     expect(label).to_have_text("w5 0.5000")
     expect(value).not_to_have_attribute("aria-invalid", "true")
 

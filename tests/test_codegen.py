@@ -85,3 +85,24 @@ def test_a_code_request_is_validated_as_a_trace_request(client):
                                                         "learning_rate": 1000})
     assert bad.status_code == 422
     assert client.post("/api/v1/code?lang=fortran", json=CASES["preset classic"]).status_code == 422
+
+
+TORCH_PYTHON = __import__("os").environ.get("BACKPROP_VIZ_TORCH_PYTHON")
+
+
+@pytest.mark.skipif(not TORCH_PYTHON, reason="set BACKPROP_VIZ_TORCH_PYTHON to a Python with "
+                                             "torch to run the PyTorch scripts")
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_pytorch_script_prints_what_the_api_answers(client, tmp_path, name):
+    request = CASES[name]
+    trace = client.post("/api/v1/trace", json=request).json()
+    path = tmp_path / "step.py"
+    path.write_text(client.post("/api/v1/code?lang=pytorch", json=request).text)
+    out = subprocess.run([TORCH_PYTHON, str(path)], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    printed = json.loads(out.strip().splitlines()[-1])
+    close(printed["loss"], trace["loss"])
+    for l, layer in enumerate(trace["backward"]):
+        close(printed["dL_dW"][l], layer["dL_dW"])
+    close(np.concatenate([np.ravel(w) for w in printed["weights"]]),
+          np.concatenate([np.ravel(w) for w in trace["network"]["weights"]]))

@@ -19,6 +19,7 @@ from app.assets import STATIC_DIR
 from app.middleware import AccessLog, HeadAsGet, SecurityHeaders
 from app.routes import engine, health, lab, pages, presets, sessions
 from app.schemas.limits import MAX_BODY_BYTES
+from app.server import tune_garbage_collector
 from app.settings import Settings
 
 DESCRIPTION = """
@@ -99,3 +100,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 app = create_app()
+tune_garbage_collector()

@@ -16,7 +16,7 @@ from fastapi import HTTPException, Request
 from app.schemas.common import ErrorBody
 
 WORKERS = max(1, os.cpu_count() or 1)
-QUEUE = 4 * WORKERS
+QUEUE = 32 * WORKERS  # a burst of a class's requests waits; a pile-up of heavy ones is told
 DISCONNECT_POLL_SECONDS = 0.1
 
 

@@ -1,7 +1,8 @@
 """A bounded mixed load on loopback, then the same load with heavy requests looping beside it.
 
 Starts `backprop-viz` (pinned to core 0) and drives it from core 1 with 32 clients for a fixed
-time over a classroom's mix: pages, static files, presets, small traces and short trainings.
+time over a classroom's mix: pages, static files, presets, small traces and short trainings,
+each client waiting `--think` seconds between requests as a student does (0 runs flat out).
 Phase 1 prints requests a second, median and 99th-percentile latency, errors, and the server's
 memory before and after. Phase 2 repeats the mix while one more client loops the heaviest
 accepted request of each kind (a trace answering ~14 MB, the deepest /train the budget allows,
@@ -67,9 +68,10 @@ def rss_mb(pid: int) -> float:
 
 
 async def client_loop(http: httpx.AsyncClient, stop: float, latencies: list, errors: list,
-                      offset: int) -> None:
+                      offset: int, think: float) -> None:
     i = offset
     while time.monotonic() < stop:
+        await asyncio.sleep(think)  # a student reads before clicking again
         method, path, body = MIX[i % len(MIX)]
         i += 1
         started = time.perf_counter()
@@ -91,12 +93,13 @@ async def heavy_loop(http: httpx.AsyncClient, stop: float, heavy: list, done: li
         done.append((path, response.status_code))
 
 
-async def phase(base: str, clients: int, seconds: float, heavy: list | None) -> dict:
+async def phase(base: str, clients: int, seconds: float, heavy: list | None, think: float
+                ) -> dict:
     limits = httpx.Limits(max_connections=clients + 2)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
         stop = time.monotonic() + seconds
         latencies, errors, heavy_done = [], [], []
-        tasks = [client_loop(http, stop, latencies, errors, k) for k in range(clients)]
+        tasks = [client_loop(http, stop, latencies, errors, k, think) for k in range(clients)]
         if heavy:
             tasks.append(heavy_loop(http, stop, heavy, heavy_done))
         await asyncio.gather(*tasks)
@@ -116,6 +119,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--think", type=float, default=0.1,
+                        help="seconds each client waits between requests (0: flat out)")
     args = parser.parse_args()
     heavy = heavy_requests()
     with tempfile.TemporaryDirectory() as folder:
@@ -124,9 +129,9 @@ def main() -> None:
         with server_process(core=0, command="cli") as (base, pid):
             other_core_affinity()
             idle = rss_mb(pid)
-            first = asyncio.run(phase(base, args.clients, args.seconds, None))
+            first = asyncio.run(phase(base, args.clients, args.seconds, None, args.think))
             after_first = rss_mb(pid)
-            second = asyncio.run(phase(base, args.clients, args.seconds, heavy))
+            second = asyncio.run(phase(base, args.clients, args.seconds, heavy, args.think))
             before_burst = rss_mb(pid)
             statuses = []
             peak = before_burst
@@ -140,7 +145,8 @@ def main() -> None:
                 statuses.extend(await task)
 
             asyncio.run(watch_burst())
-    print(f"phase 1, {args.clients} clients, {args.seconds:g} s: {first['rate']:.0f} req/s, "
+    print(f"phase 1, {args.clients} clients ({args.think:g} s between requests), "
+          f"{args.seconds:g} s: {first['rate']:.0f} req/s, "
           f"p50 {first['p50']:.1f} ms, p99 {first['p99']:.1f} ms, {len(first['errors'])} errors; "
           f"server memory {idle:.0f} MB idle, {after_first:.0f} MB after")
     kinds = {p: sum(1 for q, _ in second["heavy"] if q == p) for p, _ in heavy}

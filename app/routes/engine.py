@@ -17,6 +17,7 @@ from app.schemas.limits import MAX_ABS_VALUE
 from app.work import BUSY, POOL
 
 INLINE_VALUES = 2048
+INLINE_CHECK_WORK = 100_000  # examples × parameters² of a gradient check done inline
 
 router = APIRouter(route_class=FastJSONRoute, prefix="/api/v1", tags=["engine"],
                    responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
@@ -58,7 +59,8 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
     # A classroom-sized step takes a fraction of a millisecond: a thread hop would cost more
     # than the work. Larger ones go to the bounded pool, answer encoded there too.
     values = len(request.inputs) * sum(request.network.layers[1:])
-    if values <= INLINE_VALUES and not request.gradient_check:
+    check = len(request.inputs) * request.network.n_parameters ** 2 if request.gradient_check else 0
+    if values <= INLINE_VALUES and check <= INLINE_CHECK_WORK:
         return step()
     return await POOL.run(step, request=http)
 

@@ -192,7 +192,21 @@ export function lossTerms(loss, a, t) {
  * neurons as [layerIndex, j] (layerIndex 0 = inputs), edges as [l, j, k], biases as [l, j],
  * and the flow direction.
  */
+/**
+ * What a small step says and shows: its title, a sentence, its formula (a math.js tree) and what
+ * it touches in the diagram. One describer per kind of step, beside the others; the handout and
+ * the inspector use the same ones, so the wording has one source.
+ * @param {object} step one of buildSteps' steps
+ * @param {object} ctx {setup, trace, names, decimals, network, next, example}
+ */
 export function describe(step, ctx) {
+  const describer = DESCRIBERS[step.kind];
+  if (!describer) throw new Error(`unknown step ${step.kind}`);
+  return describer(step, helpers(ctx));
+}
+
+/** The values and notation every describer shares, made once per description. */
+function helpers(ctx) {
   const { setup, trace, names, decimals, network } = ctx;
   const ex = exampleValues(trace, setup, ctx.example);
   const f = (v) => fmt(v, decimals);
@@ -210,142 +224,168 @@ export function describe(step, ctx) {
   const incoming = (l, j) => Array.from({ length: layers[l] }, (_, k) => [l, j, k]);
   const label = (name) => nameText(name);
   const inputSym = (l, k) => (l === 0 ? inputName(names, k) : sym('a', l, k));
-
-  switch (step.kind) {
-    case 'inputs': {
-      const terms = ex.x.map((v, k) => row(inputName(names, k), mo('='), mn(f(v))));
-      return {
-        title: `The inputs enter${batchNote}`,
-        text: `Each input neuron holds one feature of the example. Targets: ${ex.t.map(f).join(', ')}.`,
-        math: join(terms, ','),
-        touch: { flow: 'forward', neurons: ex.x.map((_, k) => [0, k]) },
-      };
-    }
-    case 'z': {
-      const l = step.layer; const j = step.neuron;
-      const w = network.weights[l][j];
-      const symbolic = [...w.map((_, k) => row(wName(l, j, k), mo('·'), inputSym(l, k))), bName(l, j)];
-      const numeric = [...w.map((wk, k) => row(mn(ft(wk)), mo('·'), mn(ft(aPrev(l)[k])))), mn(ft(network.biases[l][j]))];
-      return {
-        title: `Forward: the weighted sum into ${label(nm(l + 1, j))}`,
-        text: `Each input to ${label(nm(l + 1, j))} is multiplied by the weight on its edge; the bias is added.`,
-        math: equation(sym('z', l + 1, j), sumLines(symbolic, 3), sumLines(numeric, 2), tagged('forward', mn(f(ex.z[l][j])))),
-        touch: { flow: 'forward', neurons: [[l + 1, j]], edges: incoming(l, j), biases: [[l, j]] },
-      };
-    }
-    case 'a': {
-      const l = step.layer; const j = step.neuron;
-      const name = act(l);
-      const fn = { sigmoid: 'σ', tanh: 'tanh', relu: 'relu', leaky_relu: 'leaky_relu', linear: 'linear', softmax: 'softmax' }[name];
-      const arg = name === 'softmax' ? sym('z', l + 1, j) : mn(f(ex.z[l][j]));
-      return {
-        title: `Forward: ${label(nm(l + 1, j))} fires`,
-        text: name === 'softmax'
-          ? `Softmax turns the output layer's weighted sums into probabilities that add up to 1: e^z of this neuron over the sum of e^z of all outputs.`
-          : `The activation ${name} squashes the weighted sum into the neuron's output.`,
-        math: equation(sym('a', l + 1, j), row(mi(fn), paren(name === 'softmax' ? mtext('z of all outputs') : sym('z', l + 1, j))), row(mi(fn), paren(name === 'softmax' ? mtext(ex.z[l].map(f).join(', ')) : arg)), tagged('forward', mn(f(ex.a[l][j])))),
-        touch: { flow: 'forward', neurons: [[l + 1, j]] },
-      };
-    }
-    case 'lossTerm': {
-      const j = step.neuron;
-      const a = ex.a[L - 1][j]; const t = ex.t[j];
-      const { terms } = lossTerms(setup.loss, ex.a[L - 1], ex.t);
-      const out = sym('a', L, j); const tt = mi('t', `${j + 1}`);
-      let formula; let text;
-      if (setup.loss === 'mse') {
-        formula = equation(row(paren(out, mo('−'), tt), mo('²')), row(paren(mn(f(a)), mo('−'), mn(ft(t))), mo('²')), tagged('loss', mn(f(terms[j]))));
-        text = `The gap between prediction and target, squared: the further ${label(nm(L, j))} is from its target, the larger the loss.`;
-      } else if (setup.loss === 'bce') {
-        formula = equation(row(mo('−'), paren(tt, mi('log'), out, mo('+'), paren(mn('1'), mo('−'), tt), mi('log'), paren(mn('1'), mo('−'), out))),
-          row(mo('−'), paren(mn(f(t)), mi('log'), mn(f(a)), mo('+'), mn(f(1 - t)), mi('log'), mn(f(1 - a)))), tagged('loss', mn(f(terms[j]))));
-        text = `Binary cross-entropy: small when ${label(nm(L, j))} is close to its target ${f(t)}, large when it confidently disagrees.`;
-      } else {
-        formula = equation(row(mo('−'), tt, mi('log'), out), row(mo('−'), mn(f(t)), mo('·'), mi('log'), mn(f(a))), tagged('loss', mn(f(terms[j]))));
-        text = `Cross-entropy: only the target class counts: minus the log of the probability given to it.`;
-      }
-      return { title: `Loss: ${label(nm(L, j))} against its target${batchNote}`, text, math: formula,
-        touch: { flow: 'forward', neurons: [[L, j]], targets: [j] } };
-    }
-    case 'lossTotal': {
-      const { terms, total } = lossTerms(setup.loss, ex.a[L - 1], ex.t);
-      const op = setup.loss === 'cross_entropy' ? 'sum' : 'mean';
-      const parts = [equation(mi('L', ex.n > 1 ? `${ctx.example + 1}` : null), row(mi(op), paren(join(terms.map((v) => mn(f(v))), ','))), tagged('loss', mn(f(total))))];
-      if (ex.n > 1) parts.push(equation(mi('L'), mtext(`mean over ${ex.n} examples`), tagged('loss', mn(f(trace.loss)))));
-      return {
-        title: 'Loss: the total',
-        text: ex.n > 1 ? `This example's loss is the ${op} of its terms; the batch loss the update follows is the mean over all ${ex.n} examples.`
-          : `The loss is the ${op} of the output terms: one number that says how wrong the network is.`,
-        math: equations(...parts),
-        touch: { flow: 'forward', neurons: layers[L] ? Array.from({ length: layers[L] }, (_, j) => [L, j]) : [], targets: ex.t.map((_, j) => j) },
-      };
-    }
-    case 'dLda': return describeDLda(step, ctx, ex, { f, ft, sym, wName, label, nm, L, layers });
-    case 'delta': {
-      const l = step.layer; const j = step.neuron;
-      const d = ex.delta[l][j];
-      const who = label(nm(l + 1, j));
-      if (fused(l)) {
-        const a = ex.a[l][j]; const t = ex.t[j];
-        const scale = setup.loss === 'bce' ? layers[L] : 1;
-        const num = row(mn(f(a)), mo('−'), mn(ft(t)));
-        return {
-          title: `Backward: the error at ${who}`,
-          text: setup.loss === 'bce'
-            ? 'With a sigmoid output and binary cross-entropy, the a(1 − a) factors cancel: the error is just prediction minus target.'
-            : 'With a softmax output and cross-entropy, the whole Jacobian collapses: the error is just prediction minus target.',
-          math: equation(mi('δ', who), partial(mi('L'), sym('z', l + 1, j)),
-            scale > 1 ? frac(row(sym('a', l + 1, j), mo('−'), mi('t', `${j + 1}`)), mn(`${scale}`)) : row(sym('a', l + 1, j), mo('−'), mi('t', `${j + 1}`)),
-            scale > 1 ? frac(num, mn(`${scale}`)) : num, tagged('backward', mn(f(d)))),
-          touch: { flow: 'backward', neurons: [[l + 1, j]] },
-        };
-      }
-      if (act(l) === 'softmax') {
-        const g = ex.dLda[l]; const a = ex.a[l];
-        const s = g.reduce((acc, gk, k) => acc + gk * a[k], 0);
-        return {
-          title: `Backward: the error at ${who}`,
-          text: 'Softmax couples its outputs, so da/dz is a matrix: δ = a · (dL/da − Σₖ dL/daₖ aₖ).',
-          math: equation(mi('δ', who), row(sym('a', l + 1, j), paren(partial(mi('L'), sym('a', l + 1, j)), mo('−'), mtext('Σ ∂L/∂a·a'))), row(mn(f(a[j])), paren(mn(f(g[j])), mo('−'), mn(ft(s)))), tagged('backward', mn(f(d)))),
-          touch: { flow: 'backward', neurons: [[l + 1, j]] },
-        };
-      }
-      return {
-        title: `Backward: the error at ${who}`,
-        text: `The error (delta) is how much the loss changes with this neuron's weighted sum: dL/da times the slope of the activation, ${DERIVATIVE_TEXT[act(l)]}.`,
-        math: equation(mi('δ', who), row(partial(mi('L'), sym('a', l + 1, j)), mo('·'), partial(sym('a', l + 1, j), sym('z', l + 1, j))), row(mn(f(ex.dLda[l][j])), mo('·'), mn(ft(ex.dadz[l][j]))), tagged('backward', mn(f(d)))),
-        touch: { flow: 'backward', neurons: [[l + 1, j]] },
-      };
-    }
-    case 'dLdw': return describeWeight(step, ctx, ex, { f, ft, sym, wName, label, nm, layers, fused, act, aPrev, batchNote });
-    case 'dLdb': {
-      const l = step.layer; const j = step.neuron;
-      const g = trace.backward[l].dL_db[j];
-      const parts = [equation(partial(mi('L'), bName(l, j)), row(mi('δ', label(nm(l + 1, j))), mo('·'), partial(sym('z', l + 1, j), bName(l, j))), row(mn(f(ex.delta[l][j])), mo('·'), mn('1')), tagged('backward', mn(f(ex.delta[l][j]))))];
-      if (ex.n > 1) parts.push(equation(mtext('batch mean'), tagged('backward', mn(f(g)))));
-      return {
-        title: `Backward: the gradient of the bias ${label({ base: 'b', sub: nm(l + 1, j).base + nm(l + 1, j).sub })}`,
-        text: 'A bias is added straight into z, so dz/db = 1 and its gradient is the neuron\'s error itself.',
-        math: equations(...parts),
-        touch: { flow: 'backward', neurons: [[l + 1, j]], biases: [[l, j]] },
-      };
-    }
-    case 'update': return describeUpdate(step, ctx, { f, ft, wName, bName, label, nm, L, layers });
-    case 'lossAfter': {
-      const change = trace.loss_after - trace.loss;
-      return {
-        title: 'After the update',
-        text: change < 0 ? 'The same examples, run through the updated network: the loss went down. Next: another training step from the new weights.'
-          : 'The loss went up: the learning rate may be too large, stepping past the minimum.',
-        math: table([[row(mtext('loss before'), mo(':'), mn(f(trace.loss)))], [row(mtext('loss after'), mo(':'), tagged('update', mn(f(trace.loss_after))))], [row(mtext('change'), mo(':'), mn(f(change)))]]),
-        touch: { flow: 'update', neurons: Array.from({ length: layers[L] }, (_, j) => [L, j]) },
-      };
-    }
-    default: throw new Error(`unknown step ${step.kind}`);
-  }
+  return { ctx, setup, trace, names, network, ex, f, ft, layers, L, nm, sym, wName, bName, batchNote, aPrev, act, fused, incoming, label, inputSym };
 }
 
-function describeDLda(step, ctx, ex, h) {
+function describeInputs(step, h) {
+  const { names, ex, f, batchNote } = h;
+  const terms = ex.x.map((v, k) => row(inputName(names, k), mo('='), mn(f(v))));
+  return {
+    title: `The inputs enter${batchNote}`,
+    text: `Each input neuron holds one feature of the example. Targets: ${ex.t.map(f).join(', ')}.`,
+    math: join(terms, ','),
+    touch: { flow: 'forward', neurons: ex.x.map((_, k) => [0, k]) },
+  };
+}
+
+function describeZ(step, h) {
+  const { network, ex, f, ft, nm, sym, wName, bName, aPrev, incoming, label, inputSym } = h;
+  const l = step.layer; const j = step.neuron;
+  const w = network.weights[l][j];
+  const symbolic = [...w.map((_, k) => row(wName(l, j, k), mo('·'), inputSym(l, k))), bName(l, j)];
+  const numeric = [...w.map((wk, k) => row(mn(ft(wk)), mo('·'), mn(ft(aPrev(l)[k])))), mn(ft(network.biases[l][j]))];
+  return {
+    title: `Forward: the weighted sum into ${label(nm(l + 1, j))}`,
+    text: `Each input to ${label(nm(l + 1, j))} is multiplied by the weight on its edge; the bias is added.`,
+    math: equation(sym('z', l + 1, j), sumLines(symbolic, 3), sumLines(numeric, 2), tagged('forward', mn(f(ex.z[l][j])))),
+    touch: { flow: 'forward', neurons: [[l + 1, j]], edges: incoming(l, j), biases: [[l, j]] },
+  };
+}
+
+function describeA(step, h) {
+  const { ex, f, nm, sym, act, label } = h;
+  const l = step.layer; const j = step.neuron;
+  const name = act(l);
+  const fn = { sigmoid: 'σ', tanh: 'tanh', relu: 'relu', leaky_relu: 'leaky_relu', linear: 'linear', softmax: 'softmax' }[name];
+  const arg = name === 'softmax' ? sym('z', l + 1, j) : mn(f(ex.z[l][j]));
+  return {
+    title: `Forward: ${label(nm(l + 1, j))} fires`,
+    text: name === 'softmax'
+      ? `Softmax turns the output layer's weighted sums into probabilities that add up to 1: e^z of this neuron over the sum of e^z of all outputs.`
+      : `The activation ${name} squashes the weighted sum into the neuron's output.`,
+    math: equation(sym('a', l + 1, j), row(mi(fn), paren(name === 'softmax' ? mtext('z of all outputs') : sym('z', l + 1, j))), row(mi(fn), paren(name === 'softmax' ? mtext(ex.z[l].map(f).join(', ')) : arg)), tagged('forward', mn(f(ex.a[l][j])))),
+    touch: { flow: 'forward', neurons: [[l + 1, j]] },
+  };
+}
+
+function describeLossTerm(step, h) {
+  const { setup, ex, f, ft, L, nm, sym, batchNote, label } = h;
+  const j = step.neuron;
+  const a = ex.a[L - 1][j]; const t = ex.t[j];
+  const { terms } = lossTerms(setup.loss, ex.a[L - 1], ex.t);
+  const out = sym('a', L, j); const tt = mi('t', `${j + 1}`);
+  let formula; let text;
+  if (setup.loss === 'mse') {
+    formula = equation(row(paren(out, mo('−'), tt), mo('²')), row(paren(mn(f(a)), mo('−'), mn(ft(t))), mo('²')), tagged('loss', mn(f(terms[j]))));
+    text = `The gap between prediction and target, squared: the further ${label(nm(L, j))} is from its target, the larger the loss.`;
+  } else if (setup.loss === 'bce') {
+    formula = equation(row(mo('−'), paren(tt, mi('log'), out, mo('+'), paren(mn('1'), mo('−'), tt), mi('log'), paren(mn('1'), mo('−'), out))),
+      row(mo('−'), paren(mn(f(t)), mi('log'), mn(f(a)), mo('+'), mn(f(1 - t)), mi('log'), mn(f(1 - a)))), tagged('loss', mn(f(terms[j]))));
+    text = `Binary cross-entropy: small when ${label(nm(L, j))} is close to its target ${f(t)}, large when it confidently disagrees.`;
+  } else {
+    formula = equation(row(mo('−'), tt, mi('log'), out), row(mo('−'), mn(f(t)), mo('·'), mi('log'), mn(f(a))), tagged('loss', mn(f(terms[j]))));
+    text = `Cross-entropy: only the target class counts: minus the log of the probability given to it.`;
+  }
+  return { title: `Loss: ${label(nm(L, j))} against its target${batchNote}`, text, math: formula,
+    touch: { flow: 'forward', neurons: [[L, j]], targets: [j] } };
+
+}
+
+function describeLossTotal(step, h) {
+  const { ctx, setup, trace, network, ex, f, layers, L } = h;
+  const { terms, total } = lossTerms(setup.loss, ex.a[L - 1], ex.t);
+  const op = setup.loss === 'cross_entropy' ? 'sum' : 'mean';
+  const parts = [equation(mi('L', ex.n > 1 ? `${ctx.example + 1}` : null), row(mi(op), paren(join(terms.map((v) => mn(f(v))), ','))), tagged('loss', mn(f(total))))];
+  if (ex.n > 1) parts.push(equation(mi('L'), mtext(`mean over ${ex.n} examples`), tagged('loss', mn(f(trace.loss)))));
+  return {
+    title: 'Loss: the total',
+    text: ex.n > 1 ? `This example's loss is the ${op} of its terms; the batch loss the update follows is the mean over all ${ex.n} examples.`
+      : `The loss is the ${op} of the output terms: one number that says how wrong the network is.`,
+    math: equations(...parts),
+    touch: { flow: 'forward', neurons: layers[L] ? Array.from({ length: layers[L] }, (_, j) => [L, j]) : [], targets: ex.t.map((_, j) => j) },
+  };
+}
+
+function describeDelta(step, h) {
+  const { setup, ex, f, ft, layers, L, nm, sym, act, fused, label } = h;
+  const l = step.layer; const j = step.neuron;
+  const d = ex.delta[l][j];
+  const who = label(nm(l + 1, j));
+  if (fused(l)) {
+    const a = ex.a[l][j]; const t = ex.t[j];
+    const scale = setup.loss === 'bce' ? layers[L] : 1;
+    const num = row(mn(f(a)), mo('−'), mn(ft(t)));
+    return {
+      title: `Backward: the error at ${who}`,
+      text: setup.loss === 'bce'
+        ? 'With a sigmoid output and binary cross-entropy, the a(1 − a) factors cancel: the error is just prediction minus target.'
+        : 'With a softmax output and cross-entropy, the whole Jacobian collapses: the error is just prediction minus target.',
+      math: equation(mi('δ', who), partial(mi('L'), sym('z', l + 1, j)),
+        scale > 1 ? frac(row(sym('a', l + 1, j), mo('−'), mi('t', `${j + 1}`)), mn(`${scale}`)) : row(sym('a', l + 1, j), mo('−'), mi('t', `${j + 1}`)),
+        scale > 1 ? frac(num, mn(`${scale}`)) : num, tagged('backward', mn(f(d)))),
+      touch: { flow: 'backward', neurons: [[l + 1, j]] },
+    };
+  }
+  if (act(l) === 'softmax') {
+    const g = ex.dLda[l]; const a = ex.a[l];
+    const s = g.reduce((acc, gk, k) => acc + gk * a[k], 0);
+    return {
+      title: `Backward: the error at ${who}`,
+      text: 'Softmax couples its outputs, so da/dz is a matrix: δ = a · (dL/da − Σₖ dL/daₖ aₖ).',
+      math: equation(mi('δ', who), row(sym('a', l + 1, j), paren(partial(mi('L'), sym('a', l + 1, j)), mo('−'), mtext('Σ ∂L/∂a·a'))), row(mn(f(a[j])), paren(mn(f(g[j])), mo('−'), mn(ft(s)))), tagged('backward', mn(f(d)))),
+      touch: { flow: 'backward', neurons: [[l + 1, j]] },
+    };
+  }
+  return {
+    title: `Backward: the error at ${who}`,
+    text: `The error (delta) is how much the loss changes with this neuron's weighted sum: dL/da times the slope of the activation, ${DERIVATIVE_TEXT[act(l)]}.`,
+    math: equation(mi('δ', who), row(partial(mi('L'), sym('a', l + 1, j)), mo('·'), partial(sym('a', l + 1, j), sym('z', l + 1, j))), row(mn(f(ex.dLda[l][j])), mo('·'), mn(ft(ex.dadz[l][j]))), tagged('backward', mn(f(d)))),
+    touch: { flow: 'backward', neurons: [[l + 1, j]] },
+  };
+}
+
+function describeDLdb(step, h) {
+  const { trace, ex, f, L, nm, sym, bName, label } = h;
+  const l = step.layer; const j = step.neuron;
+  const g = trace.backward[l].dL_db[j];
+  const parts = [equation(partial(mi('L'), bName(l, j)), row(mi('δ', label(nm(l + 1, j))), mo('·'), partial(sym('z', l + 1, j), bName(l, j))), row(mn(f(ex.delta[l][j])), mo('·'), mn('1')), tagged('backward', mn(f(ex.delta[l][j]))))];
+  if (ex.n > 1) parts.push(equation(mtext('batch mean'), tagged('backward', mn(f(g)))));
+  return {
+    title: `Backward: the gradient of the bias ${label({ base: 'b', sub: nm(l + 1, j).base + nm(l + 1, j).sub })}`,
+    text: 'A bias is added straight into z, so dz/db = 1 and its gradient is the neuron\'s error itself.',
+    math: equations(...parts),
+    touch: { flow: 'backward', neurons: [[l + 1, j]], biases: [[l, j]] },
+  };
+}
+
+function describeLossAfter(step, h) {
+  const { trace, network, f, layers, L } = h;
+  const change = trace.loss_after - trace.loss;
+  return {
+    title: 'After the update',
+    text: change < 0 ? 'The same examples, run through the updated network: the loss went down. Next: another training step from the new weights.'
+      : 'The loss went up: the learning rate may be too large, stepping past the minimum.',
+    math: table([[row(mtext('loss before'), mo(':'), mn(f(trace.loss)))], [row(mtext('loss after'), mo(':'), tagged('update', mn(f(trace.loss_after))))], [row(mtext('change'), mo(':'), mn(f(change)))]]),
+    touch: { flow: 'update', neurons: Array.from({ length: layers[L] }, (_, j) => [L, j]) },
+  };
+}
+
+const DESCRIBERS = {
+  inputs: describeInputs,
+  z: describeZ,
+  a: describeA,
+  lossTerm: describeLossTerm,
+  lossTotal: describeLossTotal,
+  dLda: describeDLda,
+  delta: describeDelta,
+  dLdw: describeWeight,
+  dLdb: describeDLdb,
+  update: describeUpdate,
+  lossAfter: describeLossAfter,
+};
+
+function describeDLda(step, h) {
+  const { ctx, ex } = h;
   const { setup, network } = ctx;
   const l = step.layer; const j = step.neuron;
   const { f, ft, sym, wName, label, nm, L, layers } = h;
@@ -382,7 +422,8 @@ function describeDLda(step, ctx, ex, h) {
   };
 }
 
-function describeWeight(step, ctx, ex, h) {
+function describeWeight(step, h) {
+  const { ctx, ex } = h;
   const { trace } = ctx;
   const l = step.layer; const j = step.neuron; const k = step.from;
   const { f, ft, sym, wName, label, nm, fused, act, aPrev, batchNote } = h;
@@ -407,7 +448,8 @@ function describeWeight(step, ctx, ex, h) {
   };
 }
 
-function describeUpdate(step, ctx, h) {
+function describeUpdate(step, h) {
+  const { ctx } = h;
   const { setup, trace, network, next } = ctx;
   const { f, ft, wName, bName, label, nm, L, layers } = h;
   const l = step.layer;

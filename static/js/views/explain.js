@@ -14,6 +14,12 @@ export function createExplainer(root, live) {
   const formula = root.querySelector('.formula');
   let last = '';
 
+  /** A length from the stylesheet ('22px', '0.9rem') in pixels. */
+  function toPixels(length) {
+    const value = parseFloat(length) || 0;
+    return length.trim().endsWith('rem') ? value * parseFloat(getComputedStyle(document.documentElement).fontSize) : value;
+  }
+
   /**
    * Scales the formula down until it fits its panel, so a clicker never needs to scroll, but
    * not below the size the stylesheet sets as readable (`--formula-min`); past that it wraps
@@ -25,7 +31,7 @@ export function createExplainer(root, live) {
     if (!math || !root.clientWidth) return;
     const style = getComputedStyle(formula);
     const size = parseFloat(style.fontSize);
-    const least = parseFloat(style.getPropertyValue('--formula-min')) || 0;
+    const least = toPixels(style.getPropertyValue('--formula-min'));
     // A block <math> is as wide as its panel: its first child is as wide as the formula.
     const box = (math.firstElementChild ?? math).getBoundingClientRect();
     const wide = box.width;

@@ -44,7 +44,13 @@ export function createExplainer(root, live) {
   let fitted = '';
   // Refit when the panel changes size (projector mode, the inspector opening), not when the
   // fit itself resized it.
-  new ResizeObserver(() => { if (`${root.clientWidth}x${root.clientHeight}` !== fitted) fit(); }).observe(root);
+  // Fitting resizes the panel itself, so it waits for the next frame: a size changed inside a
+  // ResizeObserver callback is reported as an error ("loop completed with undelivered ...").
+  let pending = 0;
+  new ResizeObserver(() => {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => { if (`${root.clientWidth}x${root.clientHeight}` !== fitted) fit(); });
+  }).observe(root);
 
   /** @param {{phase: string, title: string, text: string, math: object}} step */
   function update(step, described) {

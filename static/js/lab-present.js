@@ -6,6 +6,7 @@
  */
 
 import { createPresenter } from './live.js';
+import { createPresentDialog } from './views/presentdialog.js';
 
 const PLAYING_MS = 250; // while playing, a snapshot at most this often: followers see motion, not every epoch
 
@@ -47,21 +48,21 @@ export function createLabPresenting(button, problem, dialog, { state, onAdopt, o
     problem.hidden = !session || !text;
   }
 
-  function openDialog() {
-    const { session } = presenter;
-    dialog.querySelector('.present-url').textContent = `${location.host}/join`;
-    dialog.querySelector('.present-code').textContent = session.join_code;
-    dialog.querySelector('.present-qr').src = `/s/${encodeURIComponent(session.id)}/qr.svg`;
-    if (!dialog.open) dialog.showModal();
-  }
+  const joinDetails = createPresentDialog(dialog, {
+    onStop: async () => {
+      await presenter.stop();
+      show('');
+      onSession();
+    },
+  });
 
   async function present() {
-    if (presenter.session) { openDialog(); return; }
+    if (presenter.session) { joinDetails.open(presenter.session); return; }
     try {
       await presenter.start('lab', state());
       show('');
       onSession();
-      openDialog();
+      joinDetails.open(presenter.session);
     } catch (failure) {
       onError(`The live session could not start: ${failure.message}`);
     }
@@ -97,15 +98,6 @@ export function createLabPresenting(button, problem, dialog, { state, onAdopt, o
   }
 
   button.addEventListener('click', present);
-  dialog.querySelector('.close').addEventListener('click', () => dialog.close());
-  dialog.querySelector('.stop').addEventListener('click', async () => {
-    await presenter.stop();
-    dialog.close();
-    show('');
-    onSession();
-  });
-  // The dialog's keys (Space on its buttons) must not play or step the lab behind it.
-  dialog.addEventListener('keydown', (event) => event.stopPropagation());
   show('');
 
   return { share, resume, get id() { return presenter.session?.id ?? null; } };

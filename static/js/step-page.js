@@ -6,9 +6,9 @@
 import { createPresenter } from './live.js';
 import { encode, readState, shareable } from './state.js';
 import { createStepper } from './stepper.js';
+import { createPresentDialog } from './views/presentdialog.js';
 
 const $ = (sel) => document.querySelector(sel);
-const dialog = $('#present');
 const liveCode = $('#timeline .live-code');
 let urlTimer = 0;
 
@@ -49,37 +49,26 @@ function showLive(problem) {
   }
 }
 
-function openDialog() {
-  const { session } = presenter;
-  dialog.querySelector('.present-url').textContent = `${location.host}/join`;
-  dialog.querySelector('.present-code').textContent = session.join_code;
-  dialog.querySelector('.present-qr').src = `/s/${encodeURIComponent(session.id)}/qr.svg`;
-  if (!dialog.open) dialog.showModal();
-}
+const joinDetails = createPresentDialog($('#present'), {
+  onStop: async () => {
+    await presenter.stop();
+    showLive('');
+    writeUrl(stepper.state);
+  },
+});
 
 async function present() {
-  if (presenter.session) { openDialog(); return; }
-  const error = dialog.querySelector('.present-error');
+  if (presenter.session) { joinDetails.open(presenter.session); return; }
   try {
     await presenter.start('step', shareable(stepper.state));
-    error.hidden = true;
     writeUrl(stepper.state);
     showLive('');
-    openDialog();
+    joinDetails.open(presenter.session);
   } catch (failure) {
     stepper.showError(`The live session could not start: ${failure.message}`);
   }
 }
 
-dialog.querySelector('.close').addEventListener('click', () => dialog.close());
-dialog.querySelector('.stop').addEventListener('click', async () => {
-  await presenter.stop();
-  dialog.close();
-  showLive('');
-  writeUrl(stepper.state);
-});
-// The dialog's own keys (Escape closes it) must not step the page behind it.
-dialog.addEventListener('keydown', (event) => { if (event.key !== 'Escape') event.stopPropagation(); });
 $('#toolbar .present').addEventListener('click', present);
 $('#toolbar .print').addEventListener('click', () => window.open(`/handout${encode(stepper.state)}`, '_blank'));
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_live import new_page
+from tests.browser.test_live import join, new_page
 
 
 @pytest.fixture
@@ -39,17 +39,6 @@ def lab_lesson(browser, base_url):
     yield teacher, code
     teacher.context.close()
     assert teacher.problems == []
-
-
-def join(browser, base_url, code, **kw):
-    student = new_page(browser, base_url, **kw)
-    student.goto(base_url + "/join")
-    student.fill("#code", code.lower())
-    student.press("#code", "Enter")
-    student.wait_for_url(re.compile(r"/s/[\w-]+$"))
-    student.wait_for_selector("body.ready")
-    expect(student.locator(".live-status")).to_have_text("Live: following the presenter")
-    return student
 
 
 def epoch_of(page):

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONBytes:
         return JSONBytes({"detail": [error_item(e) for e in exc.errors()]}, status_code=422)
+
+    @app.exception_handler(RedisError)
+    async def store_unavailable(request: Request, exc: RedisError) -> JSONBytes:
+        # Redis down or restarting: say so at once, rather than hang; the client retries.
+        return JSONBytes({"detail": [error("session", "store_unavailable",
+                                           "the session store cannot be reached just now; "
+                                           "try again in a few seconds")]},
+                         status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONBytes:

@@ -2,8 +2,10 @@
 layers every request passes (host check, CORS, compression, safe headers, HEAD, body size)."""
 
 import base64
+import contextlib
 import hashlib
 import re
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -65,10 +67,18 @@ def docs_page(app: FastAPI, frame_ancestors: str) -> HTMLResponse:
     return page
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    room = getattr(app.state, "classroom", None)  # made on first use, if ever
+    if room is not None:
+        await room.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
     for module in (engine, lab, presets, sessions, health, pages):

@@ -37,12 +37,18 @@ def raise_descriptor_limit() -> int:
         return soft
 
 
+def descriptor_cap() -> int:
+    """Connections past this are closed at once: the descriptor limit less a reserve."""
+    return max(16, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - RESERVED_DESCRIPTORS)
+
+
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a deadline for each request head and a cap on
-    connections. Set `header_timeout` and `max_connections` on a subclass (see `protocol`)."""
+    connections, both from the settings (so every worker process, which imports this class
+    by name, has them)."""
 
-    header_timeout = 5.0
-    max_connections = 1000
+    header_timeout = Settings.from_env().header_timeout
+    max_connections = descriptor_cap()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -84,20 +90,17 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def protocol(header_timeout: float, max_connections: int) -> type[GuardedH11Protocol]:
-    return type("Protocol", (GuardedH11Protocol,), {
-        "header_timeout": header_timeout, "max_connections": max_connections})
-
-
 def run(settings: Settings) -> None:
-    if settings.workers != 1:
+    if settings.workers < 1 or (settings.workers > 1 and not settings.redis_url):
         raise SystemExit(
-            "backprop-viz: BACKPROP_VIZ_WORKERS must be 1: live sessions fan out from one "
-            "process, so followers and their presenter must reach the same one.")
-    limit = raise_descriptor_limit()
+            "backprop-viz: BACKPROP_VIZ_WORKERS above 1 needs BACKPROP_VIZ_REDIS_URL: without "
+            "Redis, live sessions fan out within one process, and a presenter and their class "
+            "could land on different ones.")
+    raise_descriptor_limit()
+    GuardedH11Protocol.max_connections = descriptor_cap()  # workers read the raised limit anew
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s",
                         level=settings.log_level.upper())
     uvicorn.run("app.main:app", host=settings.host, port=settings.port,
-                log_level=settings.log_level, access_log=False, log_config=None,
-                http=protocol(settings.header_timeout, max(16, limit - RESERVED_DESCRIPTORS)),
+                workers=settings.workers, log_level=settings.log_level, access_log=False,
+                log_config=None, http="app.server:GuardedH11Protocol",
                 timeout_keep_alive=5, timeout_graceful_shutdown=5)

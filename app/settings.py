@@ -31,6 +31,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
     header_timeout: float = 5.0  # seconds a connection has to send a whole request head
+    redis_url: str | None = None  # sessions in Redis, shared by every process; else SQLite
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -52,4 +53,5 @@ class Settings:
             cors_origins=_list(get("CORS_ORIGINS")),
             allowed_hosts=_list(get("ALLOWED_HOSTS")),
             header_timeout=float(get("HEADER_TIMEOUT") or defaults.header_timeout),
+            redis_url=get("REDIS_URL"),
         )

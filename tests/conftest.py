@@ -62,3 +62,40 @@ def run_async(make_coroutine) -> object:
 
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A redis-server of the tests' own on a free loopback port, with nothing saved to disk
+    (Debian's redis-server; .ci/run installs it)."""
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if binary is None and not os.environ.get("CI"):
+        pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
+    port = free_port()
+    server = subprocess.Popen([binary or "redis-server", "--port", str(port), "--bind",
+                               "127.0.0.1", "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("redis-server did not start") from None
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushall()
+    client.close()

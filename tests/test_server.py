@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from app.server import GuardedH11Protocol, protocol
+from app.server import GuardedH11Protocol
 from tests.conftest import ROOT, free_port
 
 
@@ -85,7 +85,17 @@ def test_eleven_hundred_idle_sockets_cannot_shut_out_health(guarded_server):
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def test_the_protocol_is_uvicorns_with_the_settings_given():
-    made = protocol(2.5, 100)
-    assert issubclass(made, GuardedH11Protocol)
-    assert (made.header_timeout, made.max_connections) == (2.5, 100)
+def test_more_than_one_worker_needs_redis():
+    from app.server import run
+    from app.settings import Settings
+
+    with pytest.raises(SystemExit, match="needs BACKPROP_VIZ_REDIS_URL"):
+        run(Settings(workers=2))
+
+
+def test_the_protocol_is_uvicorns_with_a_cap_below_the_descriptor_limit():
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    assert issubclass(GuardedH11Protocol, H11Protocol)
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    assert GuardedH11Protocol.max_connections < soft

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Header, HTTPException, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from fastapi.sse import KEEPALIVE_COMMENT, format_sse_event
@@ -19,19 +18,15 @@ from app.schemas.common import ErrorBody
 from app.schemas.limits import MAX_SESSION_STATE_BYTES
 from app.schemas.sessions import (
     STATE_MODELS,
-    LabState,
     SessionCreate,
     SessionCreated,
     SessionOut,
     StateChange,
-    StepState,
     VersionOut,
 )
-from app.sessions.frames import NetworkCache, lab_data, lab_dataset, step_frame
-from app.sessions.hub import END, Hub
-from app.sessions.sqlite import SQLiteStore
-from app.sessions.store import Session, SessionStore, StoreFull, VersionConflict, token_matches
-from app.settings import Settings
+from app.sessions.classroom import Classroom, make_classroom
+from app.sessions.hub import END, RECONNECT
+from app.sessions.store import Session, StoreFull, VersionConflict, token_matches
 
 KEEPALIVE_SECONDS = 15.0
 RECONNECT_MS = 1000
@@ -40,47 +35,11 @@ router = APIRouter(route_class=FastJSONRoute, prefix="/api/v1/sessions", tags=["
                    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
 
 
-class Classroom:
-    """The store, the fan-out and the frame cache of one server process."""
-
-    def __init__(self, store: SessionStore) -> None:
-        self.store, self.hub, self.cache = store, Hub(), NetworkCache()
-        self._lab_data: dict[str, str] = {}  # per lab session: the data set its followers have
-
-    def events(self, session: Session) -> tuple[bytes, bytes]:
-        """A change as followers get it, encoded once: version, state, and what to draw. Two
-        forms: the change itself, and in full for a follower that has nothing yet (for the
-        lab, the data set's points ride along only when they changed)."""
-        def encode(frame: dict | None) -> bytes:
-            data = {"version": session.version, "state": session.state, "frame": frame}
-            return format_sse_event(data_str=orjson.dumps(
-                data, option=orjson.OPT_SERIALIZE_NUMPY).decode(), event="state",
-                id=str(session.version))
-
-        if session.page == "step":
-            event = encode(step_frame(StepState.model_validate(session.state), self.cache))
-            return event, event
-        spec = lab_dataset(LabState.model_validate(session.state))
-        key = spec.model_dump_json()
-        full = encode({"data": lab_data(spec)})
-        changed = self._lab_data.get(session.id) != key
-        self._lab_data[session.id] = key
-        return (full if changed else encode({"data": None})), full
-
-    async def publish(self, session: Session) -> bytes:
-        """Sends a change to the session's followers; answers its full form."""
-        event, full = await run_in_threadpool(self.events, session)
-        self.hub.publish(session.id, session.version, event, full)
-        return full
-
-
 def classroom(request: Request) -> Classroom:
     """The app's classroom, made on first use from its settings."""
     app_state = request.app.state
     if getattr(app_state, "classroom", None) is None:
-        settings: Settings = app_state.settings
-        app_state.classroom = Classroom(SQLiteStore(settings.db, settings.session_ttl,
-                                                    settings.max_sessions))
+        app_state.classroom = make_classroom(app_state.settings)
     return app_state.classroom
 
 
@@ -202,7 +161,7 @@ async def end(request: Request, session_id: str,
     session = await presenter(request, session_id[:64], authorization)
     room = classroom(request)
     await room.store.delete(session.id)
-    room.hub.end(session.id)
+    await room.end(session.id)
     return Response(status_code=204)
 
 
@@ -221,9 +180,8 @@ async def events(request: Request, session_id: str,
     if session is None:
         raise not_found(session_id)
     queue = room.hub.subscribe(session.id)
-    latest = room.hub.latest(session.id)
-    first = latest[1] if latest and latest[0] >= session.version else await room.publish(session)
-    sent = max(session.version, latest[0] if latest else 0)
+    first = await room.first_event(session)
+    sent = session.version
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal sent
@@ -237,6 +195,8 @@ async def events(request: Request, session_id: str,
                     continue
                 if item is END:
                     yield format_sse_event(event="end", data_str='{"ended": true}')
+                    return
+                if item is RECONNECT:  # this process lost its feed: the browser reconnects
                     return
                 version, event = item
                 if version > sent:

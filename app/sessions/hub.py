@@ -6,6 +6,7 @@ import asyncio
 from collections import defaultdict
 
 END = object()  # the session was deleted
+RECONNECT = object()  # this process lost its feed: the stream ends, and the browser reconnects
 QUEUE_SIZE = 64  # a follower this far behind only needs the newest: older changes are dropped
 
 
@@ -48,6 +49,14 @@ class Hub:
         self._latest.pop(session_id, None)
         for queue in self._queues.get(session_id, ()):
             self._offer(queue, END)
+
+    def drop_all(self) -> None:
+        """Ends every follower's stream (not the sessions): they reconnect, and get the latest
+        state from the store once it answers again."""
+        self._latest.clear()
+        for queues in self._queues.values():
+            for queue in queues:
+                self._offer(queue, RECONNECT)
 
     @staticmethod
     def _offer(queue: asyncio.Queue, item: object) -> None:

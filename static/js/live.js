@@ -122,9 +122,10 @@ export function follow(id, { onChange, onStatus }) {
   source.addEventListener('open', () => onStatus('live'));
   source.addEventListener('error', () => {
     if (source.readyState !== EventSource.CLOSED) { onStatus('waiting'); return; }
-    // Closed for good (the server refused): ended, or never there; else keep trying.
-    api.session(id).then(() => { onStatus('waiting'); setTimeout(() => { source.close(); follow(id, { onChange, onStatus }); }, 2000); },
-      () => onStatus('ended'));
+    // Closed for good (the server answered other than 200): ended when the session is gone
+    // (404); else the server or its store is down for now (503, no answer): try again.
+    const retry = () => { onStatus('waiting'); setTimeout(() => follow(id, { onChange, onStatus }), 2000); };
+    api.session(id).then(retry, (error) => (error.status === 404 ? onStatus('ended') : retry()));
   });
   return () => source.close();
 }

@@ -4,10 +4,38 @@ import copy
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
+from app.main import create_app
 from app.routes.sessions import CREATE_EXAMPLE
 from app.sessions.store import CODE_ALPHABET
-from tests.conftest import run_async
+from app.settings import Settings
+from tests.conftest import flush_redis, run_async
+
+STORES = ["sqlite", "redis"]
+
+
+@pytest.fixture(params=STORES)
+def client(request, tmp_path):
+    """The app with its sessions in SQLite, or in Redis: every test here runs against both."""
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        flush_redis(url)
+        settings = Settings(db=str(tmp_path / "unused.db"), redis_url=url)
+    else:
+        settings = Settings(db=str(tmp_path / "sessions.db"))
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def make_store(kind, request, tmp_path, ttl, max_sessions):
+    from app.sessions.sqlite import SQLiteStore
+
+    if kind == "sqlite":
+        return SQLiteStore(tmp_path / "s.db", ttl=ttl, max_sessions=max_sessions)
+    from app.sessions.redis import RedisStore, connect
+
+    return RedisStore(connect(request.getfixturevalue("redis_url")), ttl, max_sessions)
 
 STEP = CREATE_EXAMPLE["classic"]["value"]["state"]
 LAB = {"settings": {
@@ -129,14 +157,17 @@ def test_ending_a_session_needs_the_token_and_then_it_is_gone(client):
     assert client.get(f"/api/v1/sessions/join/{s['join_code']}").status_code == 404
 
 
-def test_idle_sessions_expire_and_the_count_is_capped(tmp_path):
+@pytest.mark.parametrize("kind", STORES)
+def test_idle_sessions_expire_and_the_count_is_capped(kind, request, tmp_path):
     import asyncio
 
-    from app.sessions.sqlite import SQLiteStore
     from app.sessions.store import StoreFull
 
+    if kind == "redis":
+        flush_redis(request.getfixturevalue("redis_url"))
+
     async def scenario():
-        store = SQLiteStore(tmp_path / "s.db", ttl=0.2, max_sessions=2)
+        store = make_store(kind, request, tmp_path, 0.2, 2)
         first, _ = await store.create("step", STEP)
         await store.create("step", STEP)
         with pytest.raises(StoreFull):
@@ -150,16 +181,14 @@ def test_idle_sessions_expire_and_the_count_is_capped(tmp_path):
     run_async(scenario)
 
 
-def test_a_store_reopened_on_its_file_has_every_session_and_version(tmp_path):
-
-    from app.sessions.sqlite import SQLiteStore
-
+@pytest.mark.parametrize("kind", STORES)
+def test_a_store_reopened_has_every_session_and_version(kind, request, tmp_path):
     async def scenario():
-        store = SQLiteStore(tmp_path / "s.db", ttl=3600, max_sessions=10)
+        store = make_store(kind, request, tmp_path, 3600, 10)
         s, _ = await store.create("step", STEP)
         assert await store.put(s.id, 1, at_step(5)) == 2
         await store.close()
-        again = SQLiteStore(tmp_path / "s.db", ttl=3600, max_sessions=10)
+        again = make_store(kind, request, tmp_path, 3600, 10)
         back = await again.get(s.id)
         assert back.version == 2 and back.state == at_step(5)
         await again.close()

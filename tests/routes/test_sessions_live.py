@@ -1,5 +1,6 @@
-"""Live sessions against a real server process: followers over Server-Sent Events, and a
-restart on the same database file that loses nothing."""
+"""Live sessions against real server processes: followers over Server-Sent Events, a restart
+that loses nothing; with SQLite and with Redis, where two processes share the lesson, one of
+them can die, and Redis itself can restart, and the lesson goes on."""
 
 import json
 import threading
@@ -7,20 +8,24 @@ import threading
 import httpx
 import pytest
 
-from tests.conftest import free_port, serve, stop
+from tests.conftest import flush_redis, free_port, serve, stop
 from tests.routes.test_sessions import STEP, at_step
 
 
-@pytest.fixture
-def server(tmp_path):
-    """A server on a database file of its own; restart() starts a new process on the same file."""
+@pytest.fixture(params=["sqlite", "redis"])
+def server(request, tmp_path):
+    """A server with its sessions in a database file of its own, or in the tests' Redis;
+    restart() starts a new process on the same store."""
     port = free_port()
-    db = str(tmp_path / "sessions.db")
-    box = {"process": serve(port, BACKPROP_VIZ_DB=db)}
+    env = {"BACKPROP_VIZ_DB": str(tmp_path / "sessions.db")}
+    if request.param == "redis":
+        env["BACKPROP_VIZ_REDIS_URL"] = request.getfixturevalue("redis_url")
+        flush_redis(env["BACKPROP_VIZ_REDIS_URL"])
+    box = {"process": serve(port, **env)}
 
     def restart():
         stop(box["process"])
-        box["process"] = serve(port, BACKPROP_VIZ_DB=db)
+        box["process"] = serve(port, **env)
 
     yield f"http://127.0.0.1:{port}", restart
     stop(box["process"])
@@ -137,3 +142,101 @@ def test_lab_followers_get_the_points_once_and_then_only_the_weights(server):
     assert first["data"] == datasets
     assert second["data"] is None
     assert third["data"]["train"]["x"] != first["data"]["train"]["x"]
+
+
+def test_two_processes_on_one_redis_share_the_lesson_and_survive_one_dying(redis_url, tmp_path):
+    """The presenter on one process, followers on both: every version reaches every follower;
+    one process dies and its followers reconnect to the other, missing nothing; Redis
+    restarts and the lesson goes on."""
+    flush_redis(redis_url)
+    env = {"BACKPROP_VIZ_REDIS_URL": redis_url, "BACKPROP_VIZ_DB": str(tmp_path / "unused.db")}
+    ports = [free_port(), free_port()]
+    processes = [serve(port, **env) for port in ports]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        s = httpx.post(f"{bases[0]}/api/v1/sessions",
+                       json={"page": "step", "state": STEP}).json()
+        headers = {"authorization": f"Bearer {s['presenter_token']}"}
+        seen = {0: [], 1: []}
+
+        def follow(k, count, last_id=None):
+            extra = {"last-event-id": last_id} if last_id else {}
+            with httpx.stream("GET", f"{bases[k]}/api/v1/sessions/{s['id']}/events",
+                              headers=extra, timeout=15) as r:
+                seen[k].extend(int(i) for _, i, _ in read_events(r, count))
+
+        followers = [threading.Thread(target=follow, args=(k, 4)) for k in (0, 1)]
+        for f in followers:
+            f.start()
+        import time
+        time.sleep(1.0)  # both connected
+        for version in (1, 2, 3):
+            answer = httpx.put(f"{bases[0]}/api/v1/sessions/{s['id']}/state", headers=headers,
+                               json={"version": version, "state": at_step(version)})
+            assert answer.json() == {"version": version + 1}
+        for f in followers:
+            f.join(15)
+        assert seen[0] == seen[1] == [1, 2, 3, 4]
+        # Process 0 dies; its follower reconnects to process 1 and catches up at once.
+        processes[0].kill()
+        processes[0].wait()
+        httpx.put(f"{bases[1]}/api/v1/sessions/{s['id']}/state", headers=headers,
+                  json={"version": 4, "state": at_step(9)})
+        seen[1] = []
+        follow(1, 1, last_id="4")
+        assert seen[1] == [5]
+        # A stale presenter on the surviving process still gets 409: the check is in Redis.
+        stale = httpx.put(f"{bases[1]}/api/v1/sessions/{s['id']}/state", headers=headers,
+                          json={"version": 4, "state": at_step(1)})
+        assert stale.status_code == 409
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                stop(process)
+
+
+def test_redis_down_answers_503_then_the_lesson_goes_on(tmp_path):
+    """Redis stops: requests answer 503 at once, not hang; it comes back (from its append-only
+    file, as a production Redis would): so does the lesson, at the version it had reached."""
+    import subprocess
+    import time
+
+    redis_port, port = free_port(), free_port()
+    command = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "yes", "--appendfsync", "always", "--dir", str(tmp_path)]
+
+    def start_redis():
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        time.sleep(0.3)
+        return process
+
+    redis_process = start_redis()
+    url = f"redis://127.0.0.1:{redis_port}/0"
+    app = serve(port, BACKPROP_VIZ_REDIS_URL=url, BACKPROP_VIZ_DB=str(tmp_path / "u.db"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        s = httpx.post(f"{base}/api/v1/sessions", json={"page": "step", "state": STEP}).json()
+        headers = {"authorization": f"Bearer {s['presenter_token']}"}
+        redis_process.terminate()
+        redis_process.wait()
+        started = time.monotonic()
+        down = httpx.get(f"{base}/api/v1/sessions/{s['id']}", timeout=10)
+        assert down.status_code == 503 and down.headers["retry-after"]
+        assert down.json()["detail"][0]["type"] == "store_unavailable"
+        assert time.monotonic() - started < 5
+        redis_process = start_redis()
+        deadline = time.monotonic() + 10
+        while True:
+            again = httpx.put(f"{base}/api/v1/sessions/{s['id']}/state", headers=headers,
+                              json={"version": 1, "state": at_step(3)})
+            if again.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert again.json() == {"version": 2}
+        with httpx.stream("GET", f"{base}/api/v1/sessions/{s['id']}/events", timeout=10) as r:
+            [(event, version, data)] = read_events(r, 1)
+        assert (event, version) == ("state", "2") and json.loads(data)["state"] == at_step(3)
+    finally:
+        stop(app)
+        redis_process.terminate()
+        redis_process.wait()

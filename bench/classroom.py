@@ -8,22 +8,30 @@ for N: delivery latency from the PUT being sent to each follower reading the eve
 calls the followers' pages make per change (none: each event carries its traced step).
 
     python bench/classroom.py [--followers 1000] [--changes 40] [--rate 4]
+    python bench/classroom.py --processes 2 --followers 2000   # two processes on one Redis
+
+With --processes N above 1, a redis-server of its own is started and N server processes share
+it (all on core 0, the followers on core 1): the presenter talks to the first, the followers
+are split evenly between them, and the CPU time is summed over the servers.
 """
 
 import argparse
 import asyncio
+import contextlib
 import copy
 import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import other_core_affinity, server_process  # noqa: E402
+from bench.common import free_port, other_core_affinity, server_process  # noqa: E402
 
 STATE = {
     "setup": {"network": {"layers": [2, 2, 2], "activations": ["sigmoid", "sigmoid"],
@@ -97,21 +105,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def lesson(base: str, pid: int, followers: int, changes: int, rate: float) -> dict:
-    host, port = base.removeprefix("http://").split(":")
-    port = int(port)
+async def lesson(bases: list[str], pids: list[int], followers: int, changes: int,
+                 rate: float) -> dict:
+    addresses = [(b.removeprefix("http://").split(":")[0], int(b.rsplit(":", 1)[1]))
+                 for b in bases]
+    host, port = addresses[0]
     created = await request(host, port, "POST", "/api/v1/sessions",
                             {"page": "step", "state": STATE})
     sid, token = created["id"], created["presenter_token"]
     connected = asyncio.Event()
     counter = [0]
     crowd = [Follower() for _ in range(followers)]
-    tasks = [asyncio.create_task(f.run(host, port, f"/api/v1/sessions/{sid}/events", connected,
-                                       counter, followers)) for f in crowd]
+    tasks = [asyncio.create_task(f.run(*addresses[k % len(addresses)],
+                                       f"/api/v1/sessions/{sid}/events", connected, counter,
+                                       followers)) for k, f in enumerate(crowd)]
     await asyncio.wait_for(connected.wait(), 120)
     await asyncio.sleep(1.0)  # every follower has its first event
     sent: dict[int, float] = {}
-    cpu_before = cpu_seconds(pid)
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
     version = 1
     state = copy.deepcopy(STATE)
     for i in range(changes):
@@ -123,7 +134,7 @@ async def lesson(base: str, pid: int, followers: int, changes: int, rate: float)
         version = answer["version"]
         await asyncio.sleep(max(0.0, 1 / rate - (time.perf_counter() - started)))
     await asyncio.sleep(2.0)
-    cpu = cpu_seconds(pid) - cpu_before
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     await request(host, port, "DELETE", f"/api/v1/sessions/{sid}", None, token)
     await asyncio.wait(tasks, timeout=10)
     for task in tasks:
@@ -142,12 +153,28 @@ async def lesson(base: str, pid: int, followers: int, changes: int, rate: float)
     }
 
 
-def run(followers: int, changes: int, rate: float) -> dict:
-    with tempfile.TemporaryDirectory() as folder:
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    time.sleep(0.3)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def run(followers: int, changes: int, rate: float, processes: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
         os.environ["BACKPROP_VIZ_DB"] = str(Path(folder) / "sessions.db")
-        with server_process(core=0) as (base, pid):
-            other_core_affinity()
-            return asyncio.run(lesson(base, pid, followers, changes, rate))
+        if processes > 1:
+            os.environ["BACKPROP_VIZ_REDIS_URL"] = stack.enter_context(redis_server())
+        servers = [stack.enter_context(server_process(core=0)) for _ in range(processes)]
+        other_core_affinity()
+        return asyncio.run(lesson([b for b, _ in servers], [p for _, p in servers], followers,
+                                  changes, rate))
 
 
 def main() -> None:
@@ -155,14 +182,17 @@ def main() -> None:
     parser.add_argument("--followers", type=int, default=1000)
     parser.add_argument("--changes", type=int, default=40)
     parser.add_argument("--rate", type=float, default=4.0, help="changes a second")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="server processes; above 1 they share a Redis of their own")
     args = parser.parse_args()
     # A thousand connections need a thousand descriptors, here and in the server (inherited).
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
-    baseline = run(1, args.changes, args.rate)
-    crowd = run(args.followers, args.changes, args.rate)
+    baseline = run(1, args.changes, args.rate, args.processes)
+    crowd = run(args.followers, args.changes, args.rate, args.processes)
     for r in (baseline, crowd):
-        print(f"{r['followers']:>5} followers: {r['deliveries']} deliveries, {r['missed']} missed; "
+        print(f"{r['followers']:>5} followers on {args.processes} process(es): "
+              f"{r['deliveries']} deliveries, {r['missed']} missed; "
               f"latency p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
               f"max {r['max_ms']:.1f} ms; server CPU {r['cpu_ms_per_delivery']:.3f} ms "
               f"per delivery; {r['event_bytes']} bytes an event")

@@ -67,18 +67,31 @@ def docs_page(app: FastAPI, frame_ancestors: str) -> HTMLResponse:
     return page
 
 
+TAGS = [
+    {"name": "engine", "description": "One training step with every intermediate, the loss "
+                                      "along one parameter, and code that reproduces a step."},
+    {"name": "presets", "description": "Ready-made setups, each a complete trace request."},
+    {"name": "lab", "description": "Data sets and many epochs of training in one call."},
+    {"name": "sessions", "description": "Live classroom sessions: a presenter's state, "
+                                        "versioned, followed over Server-Sent Events."},
+    {"name": "health", "description": "Liveness, for load balancers and containers."},
+]
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     room = getattr(app.state, "classroom", None)  # made on first use, if ever
     if room is not None:
+        app.state.classroom = None  # a later start (tests start an app again) makes another
         await room.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, lifespan=lifespan)
+                  docs_url=None, redoc_url=None, lifespan=lifespan, openapi_tags=TAGS,
+                  servers=[{"url": "/", "description": "this server"}])
     app.state.settings = settings
     errors.install(app)
     for module in (engine, lab, presets, sessions, health, pages):

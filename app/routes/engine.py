@@ -41,7 +41,8 @@ SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, r
                                           "points": 41}}}
 
 
-@router.post("/trace", response_model=TraceResponse, summary="One training step, traced",
+@router.post("/trace", operation_id="trace",
+             response_model=TraceResponse, summary="One training step, traced",
              responses=BUSY)
 async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)],
                 http: Request) -> Response:
@@ -65,7 +66,8 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
     return await POOL.run(step, request=http)
 
 
-@router.post("/loss-slice", response_model=LossSliceResponse,
+@router.post("/loss-slice", operation_id="lossSlice",
+             response_model=LossSliceResponse,
              summary="The loss along one parameter", responses=BUSY)
 async def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAMPLE)],
                  http: Request) -> Response:
@@ -84,7 +86,8 @@ async def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLIC
 CodeLanguage = Literal["numpy", "pytorch"]
 
 
-@router.post("/code", response_class=Response, summary="Code that reproduces a step",
+@router.post("/code", operation_id="code",
+             response_class=Response, summary="Code that reproduces a step",
              responses={200: {"content": {"text/x-python": {"schema": {"type": "string"}}},
                               "description": "A runnable script; its last line prints the "
                                              "numbers as one JSON object."}})

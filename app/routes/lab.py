@@ -55,7 +55,8 @@ def run_training(request: TrainRequest, stopped: Callable[[], bool] = lambda: Fa
     return answer
 
 
-@router.post("/train", response_model=TrainResponse, summary="Train for some epochs",
+@router.post("/train", operation_id="train",
+             response_model=TrainResponse, summary="Train for some epochs",
              responses=BUSY)
 async def train_(request: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLE)],
                  http: Request) -> Response:
@@ -65,7 +66,8 @@ async def train_(request: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EX
                           request=http)
 
 
-@router.post("/datasets", response_model=DatasetResponse, summary="A data set's points")
+@router.post("/datasets", operation_id="datasets",
+             response_model=DatasetResponse, summary="A data set's points")
 def dataset(spec: Annotated[DatasetSpec, Body(openapi_examples=DATASET_EXAMPLE)]) -> JSONBytes:
     """Generate (or split given) points: the same ones /train uses for the same spec."""
     x_train, y_train, x_test, y_test = spec.build()

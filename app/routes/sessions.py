@@ -94,7 +94,8 @@ CREATE_EXAMPLE = {"classic": {"summary": "The classic 2-2-2 example, at its firs
         "position": {"iteration": 0, "step": 0}, "view": {"decimals": 4}}}}}
 
 
-@router.post("", status_code=201, response_model=SessionCreated,
+@router.post("", operation_id="createSession",
+             status_code=201, response_model=SessionCreated,
              responses={503: {"model": ErrorBody, "description": "As many sessions as allowed."}},
              summary="Start a live session")
 async def create(request: Request,
@@ -113,7 +114,8 @@ async def create(request: Request,
     return JSONBytes({**session.public(), "presenter_token": token}, status_code=201)
 
 
-@router.get("/join/{join_code}", response_model=SessionOut, summary="Find a session by its code")
+@router.get("/join/{join_code}", operation_id="joinSession",
+            response_model=SessionOut, summary="Find a session by its code")
 async def join(request: Request, join_code: str) -> JSONBytes:
     """The session a join code names (any case)."""
     session = await classroom(request).store.find(join_code[:32])
@@ -123,7 +125,8 @@ async def join(request: Request, join_code: str) -> JSONBytes:
     return JSONBytes(session.public())
 
 
-@router.get("/{session_id}", response_model=SessionOut, summary="A session's current state")
+@router.get("/{session_id}", operation_id="getSession",
+            response_model=SessionOut, summary="A session's current state")
 async def read(request: Request, session_id: str) -> JSONBytes:
     """The session's current version and state."""
     session = await classroom(request).store.get(session_id[:64])
@@ -132,7 +135,8 @@ async def read(request: Request, session_id: str) -> JSONBytes:
     return JSONBytes(session.public())
 
 
-@router.put("/{session_id}/state", response_model=VersionOut, responses={
+@router.put("/{session_id}/state", operation_id="changeSession",
+            response_model=VersionOut, responses={
     **AUTH, 409: {"model": ErrorBody, "description": "Based on a version that is not current."}},
     summary="Change a session's state")
 async def change(request: Request, session_id: str, body: StateChange,
@@ -154,7 +158,8 @@ async def change(request: Request, session_id: str, body: StateChange,
     return JSONBytes({"version": version})
 
 
-@router.delete("/{session_id}", status_code=204, responses=AUTH, summary="End a session")
+@router.delete("/{session_id}", operation_id="endSession",
+               status_code=204, responses=AUTH, summary="End a session")
 async def end(request: Request, session_id: str,
               authorization: Annotated[str | None, Header()] = None) -> Response:
     """End the session: followers are told, and it answers 404 from then on."""
@@ -165,7 +170,8 @@ async def end(request: Request, session_id: str,
     return Response(status_code=204)
 
 
-@router.get("/{session_id}/events", summary="Follow a session (Server-Sent Events)",
+@router.get("/{session_id}/events", operation_id="followSession",
+            summary="Follow a session (Server-Sent Events)",
             response_class=StreamingResponse, responses={200: {
                 "content": {"text/event-stream": {}},
                 "description": "First the current state, then every change: `event: state`, "

@@ -6,6 +6,8 @@ Rules that relate one field to another (shapes, which loss needs which output) a
 model that raised it; the error handler joins it onto the model's location.
 """
 
+from collections.abc import Iterable
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -28,9 +30,19 @@ from app.schemas.limits import (
     MAX_WEIGHT_LAYERS,
 )
 
-ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
-LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
-InitScheme = Literal[INIT_SCHEMES]  # type: ignore[valid-type]
+
+# Each name list is one named schema in the API description (a generated client gets one type
+# for it, whichever model uses it), built from the registry the maths keeps.
+def named(name: str, values: Iterable[str]) -> Any:
+    """A named enum of strings, taken from JSON strings (the models' strict mode would ask
+    for instances of the enum class itself)."""
+    return Annotated[StrEnum(name, {value: value for value in values}), Field(strict=False)]
+
+
+ActivationName = named("Activation", ACTIVATIONS)
+LossName = named("Loss", LOSSES)
+InitScheme = named("InitScheme", INIT_SCHEMES)
+Task = named("Task", ("classification", "regression"))
 # Finiteness is enforced by `allow_inf_nan=False` on every model; the size by this bound.
 Finite = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 Vector = list[Finite]
@@ -51,7 +63,8 @@ class Strict(BaseModel):
     """Unknown fields, NaN, Infinity and values of the wrong JSON type (true for a number,
     "1" or 1.5 for a count) are client errors."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True,
+                              use_enum_values=True)
 
 
 class InitSpec(Strict):
@@ -186,16 +199,18 @@ class ErrorItem(BaseModel):
     field: str = Field(description="Dotted path of the field at fault, e.g. network.weights.0.")
     type: str = Field(description="The rule broken, e.g. shape, finite_number, too_long.")
     msg: str
-    loc: list[Any]
+    loc: list[str | int] = Field(description=(
+        "Where in the request: 'body' or 'path' first, then field names and list indexes."))
 
 
 class ErrorBody(BaseModel):
-    detail: list[ErrorItem] | str
+    detail: list[ErrorItem]
 
 
 # Optimizers and regularisation: what /train steps with, and /trace too when asked.
 
-OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
+OptimizerName = named("Optimizer", OPTIMIZERS)
+RegularizationKind = named("Regularization", REGULARIZATION)
 
 
 class OptimizerState(Strict):
@@ -242,7 +257,7 @@ class OptimizerSpec(Strict):
 
 
 class RegularizationSpec(Strict):
-    kind: Literal[REGULARIZATION] = "none"  # type: ignore[valid-type]
+    kind: RegularizationKind = "none"
     rate: float = Field(0.0, ge=0, le=10, description=(
         "Adds rate·w (l2) or rate·sign(w) (l1) to each weight's gradient; biases are not "
         "penalised. Reported losses are the data loss alone."))

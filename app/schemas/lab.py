@@ -1,6 +1,5 @@
 """The training lab's requests and answers: data sets, optimizers, training runs."""
 
-from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
@@ -14,9 +13,11 @@ from app.schemas.common import (
     OptimizerSpec,
     RegularizationSpec,
     Strict,
+    Task,
     Vector,
     check_count,
     check_output_for_loss,
+    named,
     rule_broken,
 )
 from app.schemas.limits import (
@@ -30,8 +31,8 @@ from app.schemas.limits import (
     MAX_TRAIN_WORK,
 )
 
-DatasetName = Literal[tuple(sorted(set(CLASSIFICATION) | set(REGRESSION)))]  # type: ignore
-FeatureName = Literal[tuple(FEATURES)]  # type: ignore[valid-type]
+DatasetName = named("Dataset", sorted(set(CLASSIFICATION) | set(REGRESSION)))
+FeatureName = named("Feature", FEATURES)
 
 
 class DatasetSpec(Strict):
@@ -40,7 +41,7 @@ class DatasetSpec(Strict):
     name: DatasetName | None = Field(None, description=(
         f"classification: {', '.join(CLASSIFICATION)}; regression: {', '.join(REGRESSION)} "
         "(sine has one input). Or give points instead."))
-    task: Literal["classification", "regression"] | None = Field(None, description=(
+    task: Task | None = Field(None, description=(
         "Default: regression for plane and sine, and for points whose labels are not all 0 or "
         "1; classification otherwise. gauss is both: set task to choose."))
     n: int = Field(200, ge=2, le=MAX_POINTS, description="How many points to generate.")
@@ -119,7 +120,9 @@ class TrainRequest(Strict):
     network: NetworkSpec
     loss: LossName
     dataset: DatasetSpec
-    features: list[FeatureName] = Field(["x1", "x2"], min_length=1, max_length=len(FEATURES))
+    features: list[FeatureName] | None = Field(None, min_length=1, max_length=len(FEATURES),
+                                               description=(
+        "The inputs the network sees; default x1 and x2, or x1 alone for one-input data."))
     optimizer: OptimizerSpec = OptimizerSpec()
     regularization: RegularizationSpec = RegularizationSpec()
     batch_size: int = Field(10, ge=1, le=MAX_POINTS, description=(
@@ -135,6 +138,8 @@ class TrainRequest(Strict):
     @model_validator(mode="after")
     def check_fit(self) -> "TrainRequest":
         layers, ds = self.network.layers, self.dataset
+        if self.features is None:
+            self.features = ["x1"] if ds.inputs == 1 else ["x1", "x2"]
         if len(set(self.features)) != len(self.features):
             raise rule_broken("features", "unique", "each feature once")
         for i, name in enumerate(self.features):
@@ -209,7 +214,7 @@ class BoundaryOut(BaseModel):
 class TrainResponse(BaseModel):
     network: NetworkOut
     optimizer: OptimizerSpec
-    task: Literal["classification", "regression"]
+    task: Task
     epoch: int = Field(description="Epochs trained in all: the next call's start_epoch.")
     history: list[EpochOut]
     diverged: bool
@@ -224,7 +229,7 @@ class DatasetPart(BaseModel):
 
 
 class DatasetResponse(BaseModel):
-    task: Literal["classification", "regression"]
+    task: Task
     inputs: int
     train: DatasetPart
     test: DatasetPart

@@ -5,7 +5,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.schemas.common import LossName, NetworkSpec, OptimizerName, Strict, Vector, rule_broken
+from app.schemas.common import (
+    LossName,
+    NetworkSpec,
+    OptimizerName,
+    RegularizationKind,
+    Strict,
+    Task,
+    Vector,
+    rule_broken,
+)
 from app.schemas.engine import ParameterRef, TraceRequest, check_parameter
 from app.schemas.lab import DatasetName, FeatureName
 from app.schemas.limits import (
@@ -18,6 +27,7 @@ from app.schemas.limits import (
 )
 
 PageName = Literal["step", "lab"]
+MAX_GRAPH_STEP = 100  # a neuron's graph has 13 sub-steps; room to grow without a schema change
 
 
 class Position(Strict):
@@ -25,6 +35,12 @@ class Position(Strict):
         "Which training step, 0 the first: each one starts from the weights the last left."))
     step: int = Field(0, ge=0, le=MAX_STEPS_IN_TRAINING_STEP,
                       description="Which small step within it, 0 the first.")
+
+
+class NeuronGraphRef(Strict):
+    layer: int = Field(ge=0, description="The weight layer into the neuron, 0 the first.")
+    neuron: int = Field(ge=0, description="The neuron within its layer.")
+    step: int = Field(0, ge=0, le=MAX_GRAPH_STEP, description="The sub-step of its graph.")
 
 
 class StepView(Strict):
@@ -36,6 +52,8 @@ class StepView(Strict):
     playing: bool = False
     inputNames: list[Annotated[str, Field(max_length=20)]] | None = Field(  # noqa: N815
         None, max_length=MAX_NEURONS, description="The input neurons' names (lab features).")
+    graph: NeuronGraphRef | None = Field(None, description="The neuron whose graph is open.")
+    matrices: bool = Field(False, description="Whether the matrix form is shown.")
 
 
 class StepState(Strict):
@@ -55,12 +73,17 @@ class StepState(Strict):
         names = self.view.inputNames
         if names is not None and len(names) != self.setup.network.layers[0]:
             raise rule_broken("view.inputNames", "shape", "one name per input neuron")
+        graph, layers = self.view.graph, self.setup.network.layers
+        if graph is not None and graph.layer >= len(layers) - 1:
+            raise rule_broken("view.graph.layer", "index", f"needs < {len(layers) - 1}")
+        if graph is not None and graph.neuron >= layers[graph.layer + 1]:
+            raise rule_broken("view.graph.neuron", "index", f"needs < {layers[graph.layer + 1]}")
         return self
 
 
 class LabDataset(Strict):
     name: DatasetName
-    task: Literal["classification", "regression"]
+    task: Task
     n: int = Field(ge=2, le=MAX_POINTS)
     noise: float = Field(ge=0, le=1)
     seed: int = Field(ge=0, le=2**32 - 1)
@@ -84,7 +107,7 @@ class LabSettings(Strict):
     optimizer: OptimizerName
     learning_rate: float = Field(gt=0, le=MAX_LEARNING_RATE)
     batch_size: int = Field(ge=1, le=MAX_POINTS)
-    regularization: Literal["none", "l1", "l2"]
+    regularization: RegularizationKind
     rate: float = Field(ge=0, le=10)
     seed: int = Field(ge=0, le=2**32 - 1)
 

@@ -125,7 +125,7 @@ def test_dataset_endpoint_matches_what_train_uses(client):
 @pytest.mark.parametrize("change, field, rule", [
     ({"features": ["x1"]}, "network.layers.0", "features"),
     ({"features": ["x1", "x1"]}, "features", "unique"),
-    ({"features": ["x1", "warp"]}, "features.1", "literal_error"),
+    ({"features": ["x1", "warp"]}, "features.1", "enum"),
     ({"dataset": {"name": "sine"}, "features": ["x1", "x2"]}, "features.1", "needs_x2"),
     ({"dataset": {"name": "plane"}, "loss": "bce"}, "network.activations.2", "loss_needs_output"),
     ({"dataset": {"name": "circle", "task": "regression"}}, "dataset.name", "task"),
@@ -138,7 +138,7 @@ def test_dataset_endpoint_matches_what_train_uses(client):
      "shape"),
     ({"optimizer": {"name": "adam", "learning_rate": 0}}, "optimizer.learning_rate",
      "greater_than"),
-    ({"regularization": {"kind": "l3"}}, "regularization.kind", "literal_error"),
+    ({"regularization": {"kind": "l3"}}, "regularization.kind", "enum"),
     ({"boundary": {"resolution": 1000}}, "boundary.resolution", "less_than_equal"),
     ({"dataset": {"name": "circle", "test_points": [[0, 0, 1]]}}, "dataset.test_points",
      "needs_points"),
@@ -149,3 +149,12 @@ def test_bad_training_requests(client, change, field, rule):
     assert response.status_code == 422, response.text[:300]
     assert {"field": field, "type": rule} in [
         {"field": d["field"], "type": d["type"]} for d in response.json()["detail"]]
+
+
+def test_the_default_features_fit_one_input_data(client):
+    answer = client.post("/api/v1/train", json={
+        "network": {"layers": [1, 4, 1], "activations": ["tanh", "linear"],
+                    "init": {"scheme": "xavier", "seed": 0}},
+        "loss": "mse", "dataset": {"name": "sine", "n": 100, "seed": 1}, "epochs": 2})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["history"]) == 2

@@ -1,0 +1,73 @@
+"""The API description as a programmer's tools read it: stable operation names, one named
+schema per enum, tags, and real answers (overflowing and diverged ones too) valid against the
+schemas published for them (JSON Schema draft 2020-12)."""
+
+import jsonschema
+import pytest
+
+from app.main import app
+from tests.routes.test_engine import CLASSIC
+
+SPEC = app.openapi()
+
+
+def validate(answer: dict, schema_name: str) -> None:
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": SPEC["components"]}
+    jsonschema.Draft202012Validator(schema).validate(answer)
+
+
+def test_operations_have_names_a_generated_client_reads_well():
+    ids = sorted(op["operationId"] for path in SPEC["paths"].values() for op in path.values())
+    assert ids == sorted(["trace", "lossSlice", "code", "listPresets", "getPreset", "train",
+                          "datasets", "health", "createSession", "getSession", "joinSession",
+                          "changeSession", "endSession", "followSession"])
+
+
+@pytest.mark.parametrize("name, values", [
+    ("Activation", {"sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"}),
+    ("Loss", {"mse", "bce", "cross_entropy"}), ("Optimizer", {"sgd", "momentum", "adam"}),
+    ("Regularization", {"none", "l1", "l2"}), ("Task", {"classification", "regression"}),
+    ("InitScheme", {"xavier", "he", "uniform", "zeros"})])
+def test_each_enum_is_one_named_schema(name, values):
+    assert set(SPEC["components"]["schemas"][name]["enum"]) == values
+
+    def inline(node):  # every enum written out anywhere in the description
+        if isinstance(node, dict):
+            found = [set(node["enum"])] if "enum" in node else []
+            return found + [e for v in node.values() for e in inline(v)]
+        if isinstance(node, list):
+            return [e for v in node for e in inline(v)]
+        return []
+
+    # Only the named schema lists these values; every model refers to it.
+    assert inline(SPEC).count(values) == 1
+
+
+def test_tags_and_servers_are_described():
+    assert all(tag.get("description") for tag in SPEC["tags"])
+    assert SPEC["servers"][0]["url"] == "/"
+
+
+def test_real_answers_validate_against_their_schemas(client):
+    request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets")}
+    validate(client.post("/api/v1/trace", json=request).json(), "TraceResponse")
+    diverged = client.post("/api/v1/trace", json={
+        "network": {"layers": [1] * 11, "activations": ["linear"] * 10,
+                    "weights": [[[1e9]]] * 10},
+        "loss": "mse", "inputs": [[1e9]], "targets": [[0]], "learning_rate": 100}).json()
+    assert diverged["diverged"] is True
+    validate(diverged, "TraceResponse")
+    wide = client.post("/api/v1/loss-slice", json={
+        **request, "parameter": {"kind": "weight", "layer": 1, "row": 0, "col": 0},
+        "range": [-1e9, 1e9], "learning_rate": 100}).json()
+    validate(wide, "LossSliceResponse")
+    trained = client.post("/api/v1/train", json={
+        "network": {"layers": [2, 3, 1], "activations": ["linear", "linear"],
+                    "init": {"scheme": "xavier", "seed": 0}},
+        "loss": "mse", "dataset": {"name": "plane", "n": 50, "seed": 1},
+        "optimizer": {"name": "sgd", "learning_rate": 100}, "epochs": 5,
+        "boundary": {"resolution": 5, "neuron_resolution": 3}}).json()
+    validate(trained, "TrainResponse")
+    validate(client.get("/api/v1/presets/classic").json(), "Preset")
+    validate(client.get("/api/v1/presets/nope").json(), "ErrorBody")
+    validate(client.post("/api/v1/trace", json={**request, "loss": "l7"}).json(), "ErrorBody")

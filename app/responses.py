@@ -40,7 +40,8 @@ def trace_json(trace: Trace) -> dict:
         "forward": [{"z": f.z, "a": f.a} for f in trace.forward],
         "backward": [{"dL_da": b.dL_da, "da_dz": b.da_dz, "dL_dz": b.dL_dz, "dL_dW": b.dL_dW,
                       "dL_db": b.dL_db} for b in trace.backward],
-        "network": network_json(trace.network),
+        # A diverged step has no network to post back: null, said by `diverged`.
+        "network": None if trace.diverged else network_json(trace.network),
         "optimizer": None if trace.optimizer is None else optimizer_json(trace.optimizer),
         "per_example": None if trace.per_example is None else [
             {"dL_dW": p.dL_dW, "dL_db": p.dL_db} for p in trace.per_example],

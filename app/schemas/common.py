@@ -184,13 +184,6 @@ class Problem(Strict):
 
 # Responses shared by every resource (values are null where not finite).
 
-class NetworkOut(BaseModel):
-    layers: list[int]
-    activations: list[str]
-    weights: list[list[list[Nullable]]]
-    biases: list[list[Nullable]]
-
-
 class Health(BaseModel):
     status: Literal["ok"]
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 from app.schemas.common import (
     Finite,
     LearningRate,
-    NetworkOut,
+    NetworkSpec,
     Nullable,
     OptimizerSpec,
     Problem,
@@ -138,7 +138,9 @@ class TraceResponse(BaseModel):
         "every request holds to): such a network cannot be posted back for a next step."))
     forward: list[LayerForwardOut]
     backward: list[LayerBackwardOut]
-    network: NetworkOut = Field(description="After the update; post it back for the next step.")
+    network: NetworkSpec | None = Field(description=(
+        "After the update, as a request takes it: post it back for the next step. Null when "
+        "the step diverged."))
     optimizer: OptimizerSpec | None = Field(description=(
         "After its step, with its new state, when the request gave one; post it back too."))
     per_example: list[PerExampleOut] | None

@@ -7,7 +7,6 @@ from pydantic import BaseModel, Field, model_validator
 from app.nn.datasets import CLASSIFICATION, FEATURES, ONE_DIMENSIONAL, REGRESSION, generate, split
 from app.schemas.common import (
     LossName,
-    NetworkOut,
     NetworkSpec,
     Nullable,
     OptimizerSpec,
@@ -212,7 +211,8 @@ class BoundaryOut(BaseModel):
 
 
 class TrainResponse(BaseModel):
-    network: NetworkOut
+    network: NetworkSpec = Field(description=(
+        "The last finite network, as a request takes it: post it back to continue."))
     optimizer: OptimizerSpec
     task: Task
     epoch: int = Field(description="Epochs trained in all: the next call's start_epoch.")

@@ -1,4 +1,4 @@
-/** The REST API, as the page uses it. Every call answers the parsed JSON or throws ApiError. */
+/** The REST API, as the page uses it. Every call answers the parsed JSON (or text) or throws ApiError. */
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -9,17 +9,35 @@ export class ApiError extends Error {
   }
 }
 
-async function call(path, body, { method = body === undefined ? 'GET' : 'POST', token } = {}) {
+async function call(path, body, { method = body === undefined ? 'GET' : 'POST', token, text = false } = {}) {
   const headers = body === undefined ? {} : { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (text && response.ok) return response.text();
   const json = response.status === 204 ? null : await response.json();
   if (!response.ok) throw new ApiError(response.status, json.detail);
   return json;
 }
 
-/** @returns {Promise<object>} one traced training step */
-export const trace = (request) => call('/api/v1/trace', request);
+/**
+ * @returns {Promise<object>} one traced training step. A diverged step answers no network
+ * (nothing to post back); the page draws its updated values as '—', so it gets one of nulls.
+ */
+export const trace = async (request) => withNetwork(await call('/api/v1/trace', request), request.network);
+
+/**
+ * A trace whose `network` is null (it diverged) given one of nulls shaped as `network`, so
+ * views draw its updated values as '—'. @returns {object} the trace
+ */
+export function withNetwork(trace, network) {
+  if (trace.network === null) {
+    const { layers, activations, weights, biases } = network;
+    trace.network = { layers, activations, weights: weights.map((m) => m.map((r) => r.map(() => null))), biases: biases.map((b) => b.map(() => null)) };
+  }
+  return trace;
+}
+/** @returns {Promise<string>} a runnable script (lang 'numpy' or 'pytorch') that reproduces a traced step */
+export const code = (request, lang) => call(`/api/v1/code?lang=${encodeURIComponent(lang)}`, request, { text: true });
 /** @returns {Promise<object>} the loss along one parameter */
 export const lossSlice = (request) => call('/api/v1/loss-slice', request);
 /** @returns {Promise<object[]>} preset summaries */

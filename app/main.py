@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
                   docs_url=None, redoc_url=None, lifespan=lifespan, openapi_tags=TAGS,
-                  servers=[{"url": "/", "description": "this server"}])
+                  servers=[{"url": "/", "description": "this server"}],
+                  contact={"name": "backprop-viz"})
     app.state.settings = settings
     errors.install(app)
     for module in (engine, lab, presets, sessions, health, pages):

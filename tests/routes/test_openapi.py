@@ -43,6 +43,12 @@ def test_each_enum_is_one_named_schema(name, values):
     assert inline(SPEC).count(values) == 1
 
 
+def test_the_description_is_valid_openapi():
+    from openapi_spec_validator import validate as validate_spec
+
+    validate_spec(SPEC)
+
+
 def test_tags_and_servers_are_described():
     assert all(tag.get("description") for tag in SPEC["tags"])
     assert SPEC["servers"][0]["url"] == "/"

@@ -87,6 +87,43 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await room.close()
 
 
+def plain_string(schema: dict) -> bool:
+    """A parameter any text satisfies (a string, or a string or nothing, with no rule)."""
+    options = schema.get("anyOf", [schema])
+    return all(set(o) <= {"type", "title"} and o.get("type") in ("string", "null")
+               for o in options) and set(schema) <= {"type", "title", "anyOf"}
+
+
+def one_error_model(app: FastAPI) -> None:
+    """The description names one error body for every 4xx: FastAPI's own validation-error
+    model (which our handler never sends) gives way to ErrorBody, and an operation that cannot
+    fail validation (no body, only plain string parameters) declares no 422."""
+    make = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = make()
+        ours = {"$ref": "#/components/schemas/ErrorBody"}
+        for path in spec["paths"].values():
+            for operation in path.values():
+                responses = operation.get("responses", {})
+                if "422" not in responses:
+                    continue
+                plain = "requestBody" not in operation and all(
+                    plain_string(p.get("schema", {})) for p in operation.get("parameters", []))
+                if plain:
+                    del responses["422"]
+                else:
+                    responses["422"]["content"]["application/json"]["schema"] = ours
+        for name in ("HTTPValidationError", "ValidationError", "ValidationErrorContext"):
+            spec["components"]["schemas"].pop(name, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     app = FastAPI(title="backprop-viz", version="0.1.0", description=DESCRIPTION,
@@ -95,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   contact={"name": "backprop-viz"})
     app.state.settings = settings
     errors.install(app)
+    one_error_model(app)
     for module in (engine, lab, presets, sessions, health, pages):
         app.include_router(module.router)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR, cache_control="no-cache"),

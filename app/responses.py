@@ -62,3 +62,9 @@ def optimizer_json(opt: Optimizer) -> dict:
     state = {"steps": opt.steps, **opt.state}
     return {"name": opt.name, "learning_rate": opt.learning_rate, "momentum": opt.momentum,
             "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "state": state}
+
+
+def example(content: dict) -> dict:
+    """An answer as plain JSON, for the API description's examples."""
+    return orjson.loads(orjson.dumps(content, default=_fallback,
+                                     option=orjson.OPT_SERIALIZE_NUMPY))

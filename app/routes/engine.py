@@ -10,7 +10,7 @@ from app.codegen import numpy_script, torch_script
 from app.jsonbody import FastJSONRoute
 from app.nn.trace import parameter_slice, training_step
 from app.presets import PRESETS
-from app.responses import JSONBytes, slice_json, trace_json
+from app.responses import JSONBytes, example, slice_json, trace_json
 from app.schemas.common import ErrorBody
 from app.schemas.engine import LossSliceRequest, LossSliceResponse, TraceRequest, TraceResponse
 from app.schemas.limits import MAX_ABS_VALUE
@@ -41,9 +41,19 @@ SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, r
                                           "points": 41}}}
 
 
+def classic_answer() -> dict:
+    """The classic example's step, as /trace answers it: the description's example."""
+    request = PRESETS["classic"].request
+    return example(trace_json(training_step(
+        request.network.build(), np.asarray(request.inputs, dtype=float),
+        np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
+        request.update_biases)))
+
+
 @router.post("/trace", operation_id="trace",
              response_model=TraceResponse, summary="One training step, traced",
-             responses=BUSY)
+             responses={**BUSY, 200: {"content": {"application/json": {
+                 "example": classic_answer()}}}})
 async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)],
                 http: Request) -> Response:
     """Run one training step (forward, loss, backward, update) and return every intermediate."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Request, Response
 from app.jsonbody import FastJSONRoute
 from app.nn.datasets import features
 from app.nn.train import neuron_health, output_grids, train
-from app.responses import JSONBytes, network_json, optimizer_json
+from app.responses import JSONBytes, example, network_json, optimizer_json
 from app.schemas.common import ErrorBody
 from app.schemas.lab import DatasetResponse, DatasetSpec, TrainRequest, TrainResponse
 from app.schemas.limits import MAX_ABS_VALUE
@@ -55,9 +55,20 @@ def run_training(request: TrainRequest, stopped: Callable[[], bool] = lambda: Fa
     return answer
 
 
+def short_train_answer() -> dict:
+    """Three epochs on a small circle, as /train answers them: the description's example."""
+    request = TrainRequest.model_validate({
+        "network": {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"],
+                    "init": {"scheme": "xavier", "seed": 1}},
+        "loss": "bce", "dataset": {"name": "circle", "n": 20, "seed": 1}, "epochs": 3,
+        "optimizer": {"name": "adam", "learning_rate": 0.03}})
+    return example(run_training(request))
+
+
 @router.post("/train", operation_id="train",
              response_model=TrainResponse, summary="Train for some epochs",
-             responses=BUSY)
+             responses={**BUSY, 200: {"content": {"application/json": {
+                 "example": short_train_answer()}}}})
 async def train_(request: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLE)],
                  http: Request) -> Response:
     """Train for a number of epochs and return the network, its optimizer state and history."""

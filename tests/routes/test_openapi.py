@@ -77,3 +77,14 @@ def test_real_answers_validate_against_their_schemas(client):
     validate(client.get("/api/v1/presets/classic").json(), "Preset")
     validate(client.get("/api/v1/presets/nope").json(), "ErrorBody")
     validate(client.post("/api/v1/trace", json={**request, "loss": "l7"}).json(), "ErrorBody")
+
+
+@pytest.mark.parametrize("path, schema", [("/api/v1/trace", "TraceResponse"),
+                                          ("/api/v1/train", "TrainResponse")])
+def test_answer_examples_are_real_answers(client, path, schema):
+    shown = SPEC["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]
+    validate(shown["example"], schema)
+    if path == "/api/v1/trace":
+        request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets",
+                                           "learning_rate", "update_biases")}
+        assert client.post(path, json=request).json() == shown["example"]

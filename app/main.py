@@ -94,10 +94,14 @@ def plain_string(schema: dict) -> bool:
                for o in options) and set(schema) <= {"type", "title", "anyOf"}
 
 
-def one_error_model(app: FastAPI) -> None:
+ANSWER_EXAMPLES = {"trace": engine.classic_answer, "train": lab.short_train_answer}
+
+
+def describe(app: FastAPI) -> None:
     """The description names one error body for every 4xx: FastAPI's own validation-error
     model (which our handler never sends) gives way to ErrorBody, and an operation that cannot
-    fail validation (no body, only plain string parameters) declares no 422."""
+    fail validation (no body, only plain string parameters) declares no 422. Real answers are
+    its examples, added here because FastAPI drops the nulls of examples it is given."""
     make = app.openapi
 
     def openapi() -> dict:
@@ -108,6 +112,9 @@ def one_error_model(app: FastAPI) -> None:
         for path in spec["paths"].values():
             for operation in path.values():
                 responses = operation.get("responses", {})
+                if operation["operationId"] in ANSWER_EXAMPLES:
+                    answer = ANSWER_EXAMPLES[operation["operationId"]]()
+                    responses["200"]["content"]["application/json"]["example"] = answer
                 if "422" not in responses:
                     continue
                 plain = "requestBody" not in operation and all(
@@ -132,7 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   contact={"name": "backprop-viz"})
     app.state.settings = settings
     errors.install(app)
-    one_error_model(app)
+    describe(app)
     for module in (engine, lab, presets, sessions, health, pages):
         app.include_router(module.router)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR, cache_control="no-cache"),

@@ -42,7 +42,8 @@ SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, r
 
 
 def classic_answer() -> dict:
-    """The classic example's step, as /trace answers it: the description's example."""
+    """The classic example's step, as /trace answers it: the description's example (see
+    app.main.describe: FastAPI would drop its nulls)."""
     request = PRESETS["classic"].request
     return example(trace_json(training_step(
         request.network.build(), np.asarray(request.inputs, dtype=float),
@@ -52,8 +53,7 @@ def classic_answer() -> dict:
 
 @router.post("/trace", operation_id="trace",
              response_model=TraceResponse, summary="One training step, traced",
-             responses={**BUSY, 200: {"content": {"application/json": {
-                 "example": classic_answer()}}}})
+             responses=BUSY)
 async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXAMPLES)],
                 http: Request) -> Response:
     """Run one training step (forward, loss, backward, update) and return every intermediate."""

@@ -67,8 +67,7 @@ def short_train_answer() -> dict:
 
 @router.post("/train", operation_id="train",
              response_model=TrainResponse, summary="Train for some epochs",
-             responses={**BUSY, 200: {"content": {"application/json": {
-                 "example": short_train_answer()}}}})
+             responses=BUSY)
 async def train_(request: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLE)],
                  http: Request) -> Response:
     """Train for a number of epochs and return the network, its optimizer state and history."""

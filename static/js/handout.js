@@ -7,7 +7,7 @@
 import * as api from './api.js';
 import { render } from './math.js';
 import { buildSteps, describe, exampleValues, neuronNames, PHASE_LABELS, revealed } from './steps.js';
-import { decode, fromPreset, traceRequest } from './state.js';
+import { decode, fromPreset, learningRate, traceRequest } from './state.js';
 import { createDiagram, dependencyPath } from './views/diagram.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -31,7 +31,9 @@ async function linkedState(search) {
 function setupText(setup, iteration) {
   const { layers, activations } = setup.network;
   const n = setup.inputs.length;
-  return `A ${layers.join('-')} network (${activations.join(', ')}), loss ${setup.loss}, learning rate η = ${setup.learning_rate}`
+  const optimizer = setup.optimizer && setup.optimizer.name !== 'sgd' ? `, ${setup.optimizer.name === 'adam' ? 'Adam' : 'momentum'}` : '';
+  const reg = setup.regularization && setup.regularization.kind !== 'none' ? `, ${setup.regularization.kind.toUpperCase()} λ = ${setup.regularization.rate}` : '';
+  return `A ${layers.join('-')} network (${activations.join(', ')}), loss ${setup.loss}, learning rate η = ${learningRate(setup)}${optimizer}${reg}`
     + `${setup.update_biases ? '' : ', biases not updated'}; ${n === 1 ? 'one example' : `a batch of ${n} examples`}`
     + `${iteration > 0 ? `; training step ${iteration + 1}, from the weights the step before left` : ''}.`;
 }
@@ -55,11 +57,12 @@ async function start() {
   const { state, problems } = await linkedState(location.search);
   const { setup } = state;
   let network = setup.network;
+  let optimizerState = setup.optimizer?.state ?? null;
   let trace = null;
   try {
     for (let i = 0; i <= state.position.iteration; i += 1) {
-      if (trace) network = trace.network;
-      trace = await api.trace(traceRequest(setup, network));
+      if (trace) { network = trace.network; optimizerState = trace.optimizer?.state ?? null; }
+      trace = await api.trace(traceRequest(setup, network, optimizerState));
     }
   } catch (error) {
     showError(`This state cannot be worked through: ${error.message}`);
@@ -69,8 +72,8 @@ async function start() {
   const names = neuronNames(layers, state.view.inputNames);
   const decimals = state.view.decimals;
   const example = Math.min(state.view.example, setup.inputs.length - 1);
-  const ctx = { setup, trace, names, decimals, network, next: trace.network, example };
-  const steps = buildSteps(layers);
+  const ctx = { setup, trace, names, decimals, network, next: trace.network, example, optimizerState };
+  const steps = buildSteps(layers, setup);
 
   $('.handout-setup').textContent = setupText(setup, state.position.iteration);
   dataTable(setup);

@@ -7,7 +7,7 @@
 
 import * as api from './api.js';
 import { createLabPresenting } from './lab-present.js';
-import { checkExport, checkLab, DATASETS, datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, FEATURE_LABELS, featureValue, fromCsv, isOneDimensional, needsX2, networkSpec, toCsv, trainRequest } from './labstate.js';
+import { checkExport, checkLab, DATASETS, datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, FEATURE_LABELS, featureValue, fromCsv, isOneDimensional, needsX2, networkSpec, stepperTraining, toCsv, trainRequest } from './labstate.js';
 import { encode as encodeStepper } from './state.js';
 import { createDataPanel } from './views/datapanel.js';
 import { createHeatmap } from './views/heatmap.js';
@@ -294,7 +294,10 @@ async function planeClicked({ x1, x2, remove, label }) {
   await change({ points });
 }
 
-/** Opens the step-through for one training point with the current weights, beside its batch. */
+/**
+ * Opens the step-through for one training point with the current weights, beside its batch,
+ * stepping as the lab does: its optimizer and that optimizer's state, its regularisation.
+ */
 function tracePoint(x1, x2) {
   const i = heatmap.nearest(x1, x2);
   picking = false;
@@ -308,7 +311,7 @@ function tracePoint(x1, x2) {
   const state = {
     preset: null,
     setup: { network: { layers, activations, weights, biases }, loss: lab.dataset.task === 'regression' ? 'mse' : lab.loss,
-      inputs, targets, learning_rate: lab.learning_rate, update_biases: true },
+      inputs, targets, update_biases: true, ...stepperTraining(lab, run) },
     position: { iteration: 0, step: 0 },
     view: { example: 0, selected: null, decimals: 4, projector: false, speed: 1, inputNames: lab.features.map((f) => FEATURE_LABELS[f]) },
   };

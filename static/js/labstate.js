@@ -106,6 +106,21 @@ export function trainRequest(lab, run, epochs, boundary) {
   };
 }
 
+/**
+ * How the lab steps, as the step-through's setup carries it: plain gradient descent's learning
+ * rate, or the optimizer with its state where training has left it (none yet, or another
+ * optimizer's, starts afresh as the next /train call would), and the regularisation.
+ * @param {object} lab settings
+ * @param {object|null} run the last /train answer
+ */
+export function stepperTraining(lab, run) {
+  const training = lab.optimizer === 'sgd'
+    ? { learning_rate: lab.learning_rate }
+    : { optimizer: { ...(run?.optimizer?.name === lab.optimizer ? run.optimizer : { name: lab.optimizer }), learning_rate: lab.learning_rate } };
+  if (lab.regularization !== 'none') training.regularization = { kind: lab.regularization, rate: lab.rate };
+  return training;
+}
+
 /** A value as a message quotes it: short, strings in quotes. */
 function quote(value) {
   const text = JSON.stringify(value) ?? String(value);

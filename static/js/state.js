@@ -6,7 +6,9 @@
  *   setup:    the trace request of the first training step: network (explicit weights),
  *             loss, inputs, targets, learning_rate, update_biases;
  *   position: {iteration, step}: which training step, and which small step within it;
- *   view:     {example, selected, decimals, projector, speed, playing}
+ *   view:     {example, selected, decimals, projector, speed, playing, inputNames, graph, matrices}:
+ *             graph {layer, neuron, step} the neuron whose computational graph is open, and
+ *             its sub-step; matrices whether the matrix form is shown (both optional in a link)
  * }
  */
 
@@ -23,7 +25,7 @@ export const LOSSES = ['mse', 'bce', 'cross_entropy'];
 export const REQUIRED_OUTPUT = { bce: 'sigmoid', cross_entropy: 'softmax' };
 
 // inputNames: labels for the input neurons (the lab's features), or null for x1, x2, ...
-const DEFAULT_VIEW = { example: 0, selected: null, decimals: 4, projector: false, speed: 1, playing: false, inputNames: null };
+const DEFAULT_VIEW = { example: 0, selected: null, decimals: 4, projector: false, speed: 1, playing: false, inputNames: null, graph: null, matrices: false };
 
 /** A state positioned at the start of a preset's first training step. */
 export function fromPreset(name, request) {
@@ -122,6 +124,12 @@ export function readState(raw) {
     if (Array.isArray(names) && names.every((n) => typeof n === 'string' && n.length <= 20)) view.inputNames = names;
     else problems.push('The link\'s input names could not be read; the inputs are called x1, x2, ….');
   }
+  if (rawView.graph != null) {
+    const g = rawView.graph;
+    if (isObject(g) && [g.layer, g.neuron, g.step ?? 0].every((v) => Number.isInteger(v) && v >= 0)) view.graph = { layer: g.layer, neuron: g.neuron, step: g.step ?? 0 };
+    else problems.push('The link\'s neuron graph could not be read; it is closed.');
+  }
+  if ('matrices' in rawView) view.matrices = rawView.matrices === true;
   const preset = typeof raw.preset === 'string' ? raw.preset : null;
   return { state: { preset, setup: raw.setup, position, view }, problems };
 }

@@ -10,10 +10,13 @@ import * as api from './api.js';
 import { buildSteps, describe, exampleValues, hasParameter, neuronNames, parameters, phaseJump, PHASES, revealed } from './steps.js';
 import { clone, decode, fieldLabel, fromPreset, SPEEDS, traceRequest } from './state.js';
 import { createDiagram, dependencyPath } from './views/diagram.js';
+import { GRAPH_STEPS, hasNeuron, neuronGraph, neuronOf } from './neuronsteps.js';
 import { createEditor } from './views/editor.js';
 import { createExplainer } from './views/explain.js';
 import { createHelp } from './views/help.js';
 import { createInspector } from './views/inspector.js';
+import { createMatrices, matrixForm } from './views/matrices.js';
+import { createNeuronGraph } from './views/neurongraph.js';
 import { createTimeline } from './views/timeline.js';
 import { createToolbar } from './views/toolbar.js';
 
@@ -44,6 +47,8 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
   const inspector = createInspector($('#inspector'), { onEdit: editParameter, onClose: () => select(null) });
   const editor = createEditor($('#editor'), { onChange: (change, key) => edit((st) => ({ setup: change(st.setup) }), { view: editor, key }), onClose: toggleEditor });
   const help = createHelp($('#help'));
+  const graphView = createNeuronGraph($('#neurongraph'), { onStep: (dir) => graphStep(dir), onClose: () => setView({ graph: null }) });
+  const matrixView = createMatrices($('#matrices'), { onClose: () => setView({ matrices: false }) });
   const actions = {
     preset: loadPreset,
     prev: () => step(-1),
@@ -56,6 +61,7 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     projector: () => setView({ projector: !state.view.projector }),
     exit: () => setView({ projector: false }),
     help: () => help.toggle(),
+    matrices: () => setView({ matrices: !state.view.matrices }),
   };
   const toolbar = createToolbar($('#toolbar'), actions);
   const stepNav = createToolbar($('#stepnav'), actions);
@@ -167,6 +173,39 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     $('#example').textContent = state.setup.inputs.length > 1 ? `example ${example + 1} of ${state.setup.inputs.length} (X: next)` : '';
     document.body.classList.toggle('projector', state.view.projector);
     document.body.dataset.phase = steps[index].phase;
+    renderPanels(ctx, steps[index], `${iteration}|${index}|${example}`);
+  }
+
+  /** The neuron graph and the matrix form, where the view opens them. */
+  function renderPanels(ctx, current, key) {
+    const ref = graphRef();
+    const model = ref && neuronGraph(ctx, ref.layer, ref.neuron);
+    graphView.update(model && { model, step: Math.min(ref.step, model.steps.length - 1), decimals: ctx.decimals });
+    document.body.classList.toggle('graph-open', Boolean(model));
+    matrixView.update(state.view.matrices ? { form: matrixForm(current, ctx), decimals: ctx.decimals, key, trace: ctx.trace } : null);
+    document.body.classList.toggle('matrices-open', Boolean(state.view.matrices));
+  }
+
+  /** The open neuron graph, if the network on screen has its neuron. */
+  function graphRef() {
+    const run = runs[Math.min(state.position.iteration, runs.length - 1)];
+    return run && hasNeuron(run.network.layers, state.view.graph) ? state.view.graph : null;
+  }
+
+  /** G: the graph of the neuron the current step is about, or closes the one open. */
+  function toggleGraph() {
+    if (graphRef()) { setView({ graph: null }); return; }
+    const run = runs[state.position.iteration];
+    const ref = neuronOf(currentSteps()[state.position.step], run.network.layers, selection());
+    setView({ graph: { ...ref, step: 0 }, playing: false });
+  }
+
+  /** A sub-step of the open graph: what the step keys, the buttons and playing do while it is open. */
+  function graphStep(dir) {
+    const ref = graphRef();
+    const next = Math.max(0, Math.min(GRAPH_STEPS - 1, ref.step + dir));
+    if (next === ref.step) { if (state.view.playing) setView({ playing: false }); return; }
+    setView({ graph: { ...ref, step: next } });
   }
 
   async function refresh() {
@@ -198,6 +237,7 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
 
   /** One small step forwards or back, crossing into the next or previous training step. */
   function step(dir) {
+    if (graphRef()) { graphStep(dir); return; }
     const { iteration, step: index } = state.position;
     if (!runs[iteration]) return;
     const last = buildSteps(runs[iteration].network.layers).length - 1;
@@ -325,9 +365,15 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     p: actions.projector,
     P: actions.projector,
     '?': () => help.toggle(),
+    g: () => toggleGraph(),
+    G: () => toggleGraph(),
+    m: actions.matrices,
+    M: actions.matrices,
     Escape: () => {
       if (help.open) help.close();
       else if (!$('#editor').hidden) toggleEditor();
+      else if (graphRef()) setView({ graph: null });
+      else if (state.view.matrices) setView({ matrices: false });
       else if (state.view.selected) select(null);
       else if (state.view.projector) setView({ projector: false });
     },
@@ -350,6 +396,14 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     }
     const action = KEYS[event.key];
     if (action) { event.preventDefault(); action(); }
+  });
+
+  // A click or tap on a neuron past the inputs expands it into its computational graph.
+  $('#diagram').addEventListener('click', (event) => {
+    const hit = event.target.closest('.neuron:not(.input)');
+    if (follower || !hit || !state) return;
+    const [i, j] = hit.dataset.neuron.split(',').map(Number);
+    setView({ graph: { layer: i - 1, neuron: j, step: 0 }, playing: false });
   });
 
   $('#diagram').addEventListener('click', (event) => {
@@ -414,6 +468,10 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     if (state.position.step >= steps.length) {
       problems.push(`Step ${state.position.step + 1} is past the last (${steps.length}); showing the last.`);
       state = { ...state, position: { ...state.position, step: steps.length - 1 } };
+    }
+    if (state.view.graph && !graphRef()) {
+      problems.push('The link opened the graph of a neuron this network does not have; it is closed.');
+      state = { ...state, view: { ...state.view, graph: null } };
     }
     if (state.view.selected && !selection()) {
       problems.push('The link selected a weight or bias this network does not have; nothing is selected.');

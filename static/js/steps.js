@@ -7,6 +7,7 @@
 
 import { fmt, fmtTerm } from './format.js';
 import { equation, equations, frac, join, mi, mn, mo, mtext, paren, partial, row, sumLines, table, tagged } from './math.js';
+import { learningRate, OPTIMIZER_DEFAULTS } from './state.js';
 
 export const PHASES = ['inputs', 'forward', 'loss', 'backward', 'update'];
 export const PHASE_LABELS = { inputs: 'Inputs', forward: 'Forward', loss: 'Loss', backward: 'Backward', update: 'Update' };
@@ -77,8 +78,51 @@ function updateSteps(layers, l) {
   return steps;
 }
 
-/** The small steps of one training step, in order. */
-export function buildSteps(layers) {
+/**
+ * The update steps of weight layer l for an optimizer whose step takes several lines per
+ * parameter: one neuron at a time, `per` of its parameters a step, the bias with the last
+ * weights when there is room (or when it is frozen: one line that says so).
+ */
+function chunkedUpdateSteps(layers, l, per, biasesFrozen) {
+  const [m, n] = [layers[l], layers[l + 1]];
+  const steps = [];
+  for (let j = 0; j < n; j += 1) {
+    const chunks = [];
+    for (let k = 0; k < m; k += per) chunks.push([k, Math.min(m, k + per)]);
+    const last = chunks[chunks.length - 1];
+    if (!biasesFrozen && last[1] - last[0] >= per) chunks.push([m, m]);
+    chunks.forEach((weights, p) => steps.push({
+      phase: 'update', kind: 'update', layer: l, neurons: [j, j + 1], weights, bias: p === chunks.length - 1, part: p + 1, parts: chunks.length }));
+  }
+  return steps;
+}
+
+/** The optimizer a setup steps with: 'sgd' (plain gradient descent), 'momentum' or 'adam'. */
+export const optimizerName = (setup) => setup?.optimizer?.name ?? 'sgd';
+
+/** Whether the setup adds a regularisation penalty to the weights' gradients. */
+const penalised = (setup) => Boolean(setup?.regularization && setup.regularization.kind !== 'none' && setup.regularization.rate > 0);
+
+/**
+ * Parameters per update step, so a step's table fits its panel: two lines a parameter
+ * (momentum's v and w, or a penalised gradient g and w), four; three lines, two; Adam's
+ * two steps for each, one. Null: plain descent's one line a parameter (`updateSteps`).
+ */
+function perStep(setup) {
+  const name = optimizerName(setup);
+  if (name === 'adam') return 1;
+  if (name === 'momentum') return penalised(setup) ? 2 : 4;
+  return penalised(setup) ? 4 : null;
+}
+
+/** Adam's step for one parameter is two small steps: its moments m and v, then the step itself. */
+const ADAM_STAGES = ['moments', 'step'];
+
+/**
+ * The small steps of one training step, in order. The update steps follow the setup's
+ * optimizer (plain gradient descent when there is none).
+ */
+export function buildSteps(layers, setup = null) {
   const L = layers.length - 1;
   const steps = [{ phase: 'inputs', kind: 'inputs' }];
   for (let l = 0; l < L; l += 1) {
@@ -97,7 +141,12 @@ export function buildSteps(layers) {
       steps.push({ phase: 'backward', kind: 'dLdb', layer: l, neuron: j });
     }
   }
-  for (let l = L - 1; l >= 0; l -= 1) steps.push(...updateSteps(layers, l));
+  const per = perStep(setup);
+  for (let l = L - 1; l >= 0; l -= 1) {
+    let update = per ? chunkedUpdateSteps(layers, l, per, setup.update_biases === false) : updateSteps(layers, l);
+    if (optimizerName(setup) === 'adam') update = update.flatMap((s) => ADAM_STAGES.map((stage) => ({ ...s, stage })));
+    steps.push(...update);
+  }
   steps.push({ phase: 'update', kind: 'lossAfter' });
   return steps;
 }
@@ -134,7 +183,7 @@ export function revealed(steps, index) {
       case 'delta': known.delta.add(key); break;
       case 'dLdw': known.grad.add(`${key},${s.from}`); break;
       case 'dLdb': known.grad.add(`${key},b`); break;
-      case 'update': updatedBy(s).forEach((key) => known.updated.add(key)); break;
+      case 'update': if (s.stage !== 'moments') updatedBy(s).forEach((key) => known.updated.add(key)); break;
       case 'lossAfter': known.lossAfter = true; break;
       default: break;
     }
@@ -448,38 +497,249 @@ function describeWeight(step, h) {
   };
 }
 
+/** The flat index of a parameter in an optimizer's state: every weight, layer by layer and row by row, then every bias. */
+export function flatIndex(layers, p) {
+  let weights = 0;
+  for (let l = 0; l < layers.length - 1; l += 1) weights += layers[l] * layers[l + 1];
+  let at = p.kind === 'weight' ? 0 : weights;
+  for (let l = 0; l < p.layer; l += 1) at += p.kind === 'weight' ? layers[l] * layers[l + 1] : layers[l + 1];
+  return at + (p.kind === 'weight' ? p.row * layers[p.layer] + p.col : p.row);
+}
+
+const SUPERSCRIPT = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
+
+/**
+ * An optimizer's state value, which is often far below the decimals shown (Adam's v is of the
+ * order of g² / 1000): fixed decimals while they show three digits, else m·10ⁿ.
+ */
+export function fmtSmall(value, decimals) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  if (value === 0 || Math.abs(value) >= 10 ** (2 - decimals)) return fmt(value, decimals);
+  const [mantissa, exponent] = value.toExponential(Math.min(3, Math.max(2, decimals - 2))).split('e');
+  const power = `10${[...String(Number(exponent))].map((c) => SUPERSCRIPT[c]).join('')}`;
+  if (/^1e/.test(value.toExponential())) return power; // ε = 10⁻⁸, not 1.00·10⁻⁸
+  return `${mantissa}·${power}`.replace(/^-/, '−');
+}
+
+/**
+ * Every number of one parameter's update: its gradient, the penalty regularisation adds,
+ * the optimizer's state before (the request's) and after (the answer's), and the new value.
+ * The describer and the inspector both show these.
+ * @param {object} ctx as `describe` takes it; `optimizerState` is the state before the step
+ * @param {{kind: string, layer: number, row: number, col?: number}} p
+ */
+export function parameterUpdate(ctx, p) {
+  const { setup, trace, network, next } = ctx;
+  const weight = p.kind === 'weight';
+  const at = (net) => (weight ? net.weights[p.layer][p.row][p.col] : net.biases[p.layer][p.row]);
+  const grads = trace.backward[p.layer];
+  const grad = weight ? grads.dL_dW[p.row][p.col] : grads.dL_db[p.row];
+  const w = at(network);
+  const reg = setup.regularization;
+  const penalty = weight && reg && reg.kind !== 'none' && reg.rate > 0 ? { kind: reg.kind, rate: reg.rate, sign: Math.sign(w) } : null;
+  const g = penalty ? grad + reg.rate * (penalty.kind === 'l2' ? w : penalty.sign) : grad;
+  const opt = { ...OPTIMIZER_DEFAULTS, ...setup.optimizer };
+  const update = { name: optimizerName(setup), w, grad, penalty, g, updated: at(next), lr: learningRate(setup),
+    frozen: !weight && setup.update_biases === false, opt };
+  const i = flatIndex(network.layers, p);
+  const before = ctx.optimizerState !== undefined ? ctx.optimizerState : setup.optimizer?.state;
+  const after = trace.optimizer?.state;
+  const pick = (st, key) => st?.[key]?.[i] ?? null;
+  if (update.name === 'momentum') update.velocity = { before: pick(before, 'velocity'), after: pick(after, 'velocity') };
+  if (update.name === 'adam') {
+    const t = after?.steps ?? (before?.steps ?? 0) + 1;
+    const m = { before: pick(before, 'm') ?? 0, after: pick(after, 'm') };
+    const v = { before: pick(before, 'v') ?? 0, after: pick(after, 'v') };
+    Object.assign(update, { t, m, v, mHat: m.after === null ? null : m.after / (1 - opt.beta1 ** t),
+      vHat: v.after === null ? null : v.after / (1 - opt.beta2 ** t) });
+  }
+  return update;
+}
+
+/** A number to follow an operator: negative ones bracketed. */
+const bracket = (text) => (text.startsWith('−') ? `(${text})` : text);
+
+/** A product of numbers, as tight as on paper: 0.9·0.0123. */
+const times = (a, b) => mn(`${a}·${b}`);
+
+/** The penalty's factor with its numbers: w for L2, sign(w) (1, −1 or 0) for L1. */
+const penaltyFactor = (u, ft) => (u.penalty.kind === 'l2' ? ft(u.w) : bracket(String(u.penalty.sign).replace('-', '−')));
+
+/** The penalty's term in symbols: λ·w5, or λ·sign(w5). */
+const penaltySymbol = (kind, name) => row(mi('λ'), mo('·'), kind === 'l2' ? name : row(mi('sign'), flat(name)));
+
+/** A weight's penalised gradient on one line: g_w5 = 0.0822 + 0.01·0.4000 = 0.0862. */
+function penaltyRow(u, own, h) {
+  const s = (v) => fmtSmall(v, h.ctx.decimals);
+  return [mi('g', own), row(mo('='), mn(s(u.grad)), mo('+'), times(u.penalty.rate, penaltyFactor(u, h.ft)), mo('='), mn(s(u.g)))];
+}
+
+/** The rule's first line with a penalty: g = ∂L/∂w + λ·w. */
+const penaltyRule = (setup) => [mi('g'), row(mo('='), mo('∂'), mi('L'), mo('/'), mo('∂'), mi('w'), mo('+'), penaltySymbol(setup.regularization.kind, mi('w')))];
+
+/** What the penalty adds to each weight's gradient, in words, or ''. */
+function penaltyText(setup) {
+  const reg = setup.regularization;
+  if (!reg || reg.kind === 'none' || !(reg.rate > 0)) return '';
+  return ` ${reg.kind.toUpperCase()} regularisation adds ${reg.kind === 'l2' ? 'λ·w' : 'λ·sign(w)'} to each weight's gradient (λ = ${reg.rate}; biases are not penalised): g = ∂L/∂w + ${reg.kind === 'l2' ? 'λ·w' : 'λ·sign(w)'}.`;
+}
+
+/** The parameters an update step sets: its weights neuron by neuron, then its biases. */
+function updatedParameters(step) {
+  const list = [];
+  for (let j = step.neurons[0]; j < step.neurons[1]; j += 1) {
+    for (let k = step.weights[0]; k < step.weights[1]; k += 1) list.push({ kind: 'weight', layer: step.layer, row: j, col: k });
+  }
+  for (let j = step.neurons[0]; step.bias && j < step.neurons[1]; j += 1) list.push({ kind: 'bias', layer: step.layer, row: j });
+  return list;
+}
+
+const frozenRow = (name, b, f) => [name, row(mo('='), mn(f(b)), mtext(' (biases frozen)'))];
+
+/** A parameter's own name as a subscript: w5, or bh1. */
+const ownName = (p, h) => (p.kind === 'weight' ? `w${weightNumber(h.layers, p.layer, p.row, p.col)}` : `b${nameText(h.nm(p.layer + 1, p.row))}`);
+
+/** Plain gradient descent: one line a parameter, w ← w − η·g (after the penalised g's line). */
+function plainRows(params, h) {
+  const { ctx, f, ft, wName, bName, setup } = h;
+  const rows = penalised(setup) ? [penaltyRule(setup), [mi('w'), row(mo('←'), mi('w'), mo('−'), mi('η'), mo('·'), mi('g'))]] : [];
+  for (const p of params) {
+    const u = parameterUpdate(ctx, p);
+    const name = p.kind === 'weight' ? row(wName(p.layer, p.row, p.col)) : row(bName(p.layer, p.row));
+    if (u.frozen) { rows.push(frozenRow(name, u.w, f)); continue; }
+    if (u.penalty) rows.push(penaltyRow(u, ownName(p, h), h));
+    const g = u.penalty ? bracket(fmtSmall(u.g, ctx.decimals)) : ft(u.grad);
+    rows.push([name, row(mo('←'), mn(f(u.w)), mo('−'), mn(`${u.lr}`), mo('·'), mn(g), mo('='), tagged('update', mn(f(u.updated))))]);
+  }
+  return rows;
+}
+
+/** Momentum: the velocity's line, then the parameter's, for each parameter. */
+function momentumRows(params, h) {
+  const { ctx, f, wName, bName, setup } = h;
+  const { momentum: mu } = { ...OPTIMIZER_DEFAULTS, ...setup.optimizer };
+  const s = (v) => fmtSmall(v, ctx.decimals);
+  const rows = [...(penalised(setup) ? [penaltyRule(setup)] : []),
+    [mi('v'), row(mo('←'), mi('μ'), mo('·'), mi('v'), mo('+'), mi('g'))], [mi('w'), row(mo('←'), mi('w'), mo('−'), mi('η'), mo('·'), mi('v'))]];
+  for (const p of params) {
+    const u = parameterUpdate(ctx, p);
+    const name = p.kind === 'weight' ? wName(p.layer, p.row, p.col) : bName(p.layer, p.row);
+    if (u.frozen) { rows.push(frozenRow(row(name), u.w, f)); continue; }
+    const own = ownName(p, h);
+    if (u.penalty) rows.push(penaltyRow(u, own, h));
+    const decayed = u.velocity.before === null ? [] : [times(mu, bracket(s(u.velocity.before))), mo('+')];
+    rows.push([mi('v', own), row(mo('←'), ...decayed, mn(bracket(s(u.g))), mo('='), mn(s(u.velocity.after)))]);
+    rows.push([row(name), row(mo('←'), mn(f(u.w)), mo('−'), times(u.lr, bracket(s(u.velocity.after))), mo('='), tagged('update', mn(f(u.updated))))]);
+  }
+  return rows;
+}
+
+/** Brackets that keep the line's height: (1 − β₁) beside a subscript need not stretch. */
+const flat = (...c) => row(mtext('('), ...c, mtext(')'));
+
+/** A number to a power: 0.9³ (just 0.9 on the first step). */
+const power = (base, t) => (t === 1 ? mn(`${base}`) : { t: 'msup', c: [mn(`${base}`), mn(`${t}`)] });
+
+/**
+ * Adam, for one parameter, in two small steps: its gradient and moments (g, m, v), then the
+ * step (m̂, v̂, Δ and the new value), each formula with its numbers under it.
+ */
+function adamRows(p, stage, h) {
+  const { ctx, f, ft, wName, bName, setup } = h;
+  const s = (v) => fmtSmall(v, ctx.decimals);
+  const sb = (v) => bracket(s(v));
+  const u = parameterUpdate(ctx, p);
+  const name = p.kind === 'weight' ? wName(p.layer, p.row, p.col) : bName(p.layer, p.row);
+  if (u.frozen) return stage === 'step' ? [frozenRow(row(name), u.w, f)] : [];
+  const { beta1: b1, beta2: b2, eps } = u.opt;
+  const complement = (b) => Number((1 - b).toFixed(12));
+  // The formula, its numbers under it, then the result (on the numbers' line when short).
+  const line = (lhs, op, symbolic, numeric, result, own = false) => [[lhs, mo(op), symbolic],
+    ...(own ? [[row(), mo('='), numeric], [row(), mo('='), result]] : [[row(), mo('='), row(numeric, mo('='), result)]])];
+  const mHat = mi('m̂'); const vHat = mi('v̂'); const step = mi('Δ');
+  if (stage === 'moments') {
+    const dLdw = row(mo('∂'), mi('L'), mo('/'), mo('∂'), name);
+    const reg = setup.regularization;
+    const gRows = u.penalty
+      ? line(mi('g'), '=', row(dLdw, mo('+'), penaltySymbol(reg.kind, name)),
+        row(mn(s(u.grad)), mo('+'), times(reg.rate, penaltyFactor(u, ft))), mn(s(u.g)))
+      : [[mi('g'), mo('='), row(dLdw, mo('='), mn(s(u.g)))]];
+    return [
+      ...gRows,
+      ...line(mi('m'), '←', row(mi('β', '1'), mo('·'), mi('m'), mo('+'), flat(mn('1'), mo('−'), mi('β', '1')), mo('·'), mi('g')),
+        row(times(b1, sb(u.m.before)), mo('+'), times(complement(b1), sb(u.g))), mn(s(u.m.after)), true),
+      ...line(mi('v'), '←', row(mi('β', '2'), mo('·'), mi('v'), mo('+'), flat(mn('1'), mo('−'), mi('β', '2')), mo('·'), mi('g', null, '2')),
+        row(times(b2, s(u.v.before)), mo('+'), times(complement(b2), `${sb(u.g)}²`)), mn(s(u.v.after)), true),
+    ];
+  }
+  return [
+    ...line(mHat, '=', row(mi('m'), mo('/'), flat(mn('1'), mo('−'), mi('β', '1', 't'))),
+      row(mn(sb(u.m.after)), mo('/'), flat(mn('1'), mo('−'), power(b1, u.t))), mn(s(u.mHat))),
+    ...line(vHat, '=', row(mi('v'), mo('/'), flat(mn('1'), mo('−'), mi('β', '2', 't'))),
+      row(mn(s(u.v.after)), mo('/'), flat(mn('1'), mo('−'), power(b2, u.t))), mn(s(u.vHat)), true),
+    ...line(step, '=', row(mi('η'), mo('·'), mHat, mo('/'), flat(mo('√'), vHat, mo('+'), mi('ε'))),
+      row(times(u.lr, sb(u.mHat)), mo('/'), flat(mo('√'), mn(s(u.vHat)), mo('+'), mn(s(eps)))), mn(s(u.w - u.updated)), true),
+    ...line(name, '←', row(mi('w'), mo('−'), step), row(mn(f(u.w)), mo('−'), mn(sb(u.w - u.updated))), tagged('update', mn(f(u.updated)))),
+  ];
+}
+
 function describeUpdate(step, h) {
   const { ctx } = h;
-  const { setup, trace, network, next } = ctx;
-  const { f, ft, wName, bName, label, nm, L, layers } = h;
+  const { setup } = ctx;
+  const { label, nm, L, layers } = h;
   const l = step.layer;
-  const lr = setup.learning_rate;
   const [j0, j1] = step.neurons;
-  const [k0, k1] = step.weights;
-  const change = (old, g, updated) => row(mo('←'), mn(f(old)), mo('−'), mn(`${lr}`), mo('·'), mn(ft(g)), mo('='), tagged('update', mn(f(updated))));
-  const rows = [];
-  const edges = [];
-  const biases = [];
-  for (let j = j0; j < j1; j += 1) {
-    for (let k = k0; k < k1; k += 1) {
-      rows.push([row(wName(l, j, k)), change(network.weights[l][j][k], trace.backward[l].dL_dW[j][k], next.weights[l][j][k])]);
-      edges.push([l, j, k]);
-    }
-  }
-  for (let j = j0; step.bias && j < j1; j += 1) {
-    const b = network.biases[l][j];
-    rows.push([row(bName(l, j)), setup.update_biases ? change(b, trace.backward[l].dL_db[j], next.biases[l][j]) : row(mo('='), mn(f(b)), mtext(' (biases frozen)'))]);
-    biases.push([l, j]);
-  }
-  const rule = `Each parameter steps against its gradient, scaled by the learning rate η = ${lr}: w ← w − η · ∂L/∂w.`;
+  const params = updatedParameters(step);
+  const edges = params.filter((p) => p.kind === 'weight').map((p) => [l, p.row, p.col]);
+  const biases = params.filter((p) => p.kind === 'bias').map((p) => [l, p.row]);
+  const name = optimizerName(setup);
+  if (name === 'momentum' || name === 'adam') return describeOptimizerUpdate(step, h, { params, edges, biases, name });
+  const lr = learningRate(setup);
+  const rows = plainRows(params, h);
+  const rule = `Each parameter steps against its gradient, scaled by the learning rate η = ${lr}: w ← w − η · ∂L/∂w.${penaltyText(setup)}`;
   if (j1 - j0 === layers[l + 1]) {
     return { title: `Update: layer ${l + 1} of ${L}`, text: rule, math: table(rows), touch: { flow: 'update', edges, biases } };
   }
   const part = step.parts > 1 ? `, part ${step.part} of ${step.parts}` : '';
   return {
     title: `Update: the weights into ${label(nm(l + 1, j0))} (${j0 + 1} of ${layers[l + 1]})${part}`,
-    text: `${rule} Layer ${l + 1} of ${L} has too many weights for one table: Next pages through it, one neuron at a time.`,
+    text: `${rule} ${penalised(setup) ? 'With the penalty each weight takes two lines' : `Layer ${l + 1} of ${L} has too many weights for one table`}: Next pages through it, one neuron at a time.`,
     math: table(rows),
     touch: { flow: 'update', neurons: [[l + 1, j0]], edges, biases },
+  };
+}
+
+/** Momentum's or Adam's step: the optimizer's own formulas, term by term. */
+function describeOptimizerUpdate(step, h, { params, edges, biases, name }) {
+  const { ctx, label, nm, L, layers } = h;
+  const { setup } = ctx;
+  const l = step.layer;
+  const j = step.neurons[0];
+  const lr = learningRate(setup);
+  const opt = { ...OPTIMIZER_DEFAULTS, ...setup.optimizer };
+  const who = label(nm(l + 1, j));
+  const part = step.parts > 1 ? `, part ${step.part} of ${step.parts}` : '';
+  const touch = { flow: 'update', neurons: [[l + 1, j]], edges, biases };
+  if (name === 'momentum') {
+    const first = parameterUpdate(ctx, params[0]).velocity.before === null;
+    return {
+      title: `Update with momentum: into ${who} (${j + 1} of ${layers[l + 1]}), layer ${l + 1} of ${L}${part}`,
+      text: `Momentum keeps a velocity v for each parameter, a running sum of its gradients that decays by μ = ${opt.momentum} a step; the parameter moves against it, scaled by η = ${lr}.${first ? ' On the first step the velocity starts as the gradient itself.' : ''}${penaltyText(setup)}`,
+      math: table(momentumRows(params, h)),
+      touch,
+    };
+  }
+  const p = params.find((q) => !parameterUpdate(ctx, q).frozen) ?? params[0];
+  const u = parameterUpdate(ctx, p);
+  const what = p.kind === 'weight' ? `w${weightNumber(layers, l, p.row, p.col)} (${label(nm(l, p.col))} → ${who})` : `the bias b${who}`;
+  const moments = step.stage === 'moments';
+  const frozen = params.length > 1 && !moments ? ' The biases are frozen: they keep their values.' : '';
+  return {
+    title: `Update with Adam: ${what}, ${moments ? 'its moments' : 'the step'} (layer ${l + 1} of ${L})`,
+    text: moments
+      ? `Adam, step t = ${u.t}, keeps two running means for each parameter: m of its gradient g (β₁ = ${opt.beta1}) and v of g² (β₂ = ${opt.beta2}).${penaltyText(setup)}`
+      : `m̂ and v̂ undo the means' start at 0 (they divide by 1 − βᵗ); the step Δ is then about η = ${lr} whatever the gradient's size (ε = ${fmtSmall(opt.eps, 4)} only guards against dividing by 0).${frozen}`,
+    math: table(params.flatMap((q) => adamRows(q, step.stage, h))),
+    touch,
   };
 }

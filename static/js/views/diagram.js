@@ -86,7 +86,7 @@ export function createDiagram(svg, { onSelect }) {
     parts.small = layers.slice(1).map((n, l) => n * layers[l] <= SMALL_LAYER);
     parts.neurons = layers.map((n, i) => Array.from({ length: n }, (_, j) => {
       const kind = `neuron${i === 0 ? ' input' : ''}${i === layers.length - 1 ? ' output' : ''}`;
-      const g = el('g', { class: kind }, gNeurons);
+      const g = el('g', { class: kind, 'data-neuron': `${i},${j}` }, gNeurons);
       const bias = i > 0 && { label: makeLabel('bias', { 'data-param': `b,${i - 1},${j}` }, `bias of ${label(i, j)}`),
         line: el('line', { class: 'bias-line off' }, gWires) };
       return { g, circle: el('circle', {}, g), name: el('text', { class: 'name', ...CENTRED }, g, label(i, j)),

@@ -1,12 +1,13 @@
 /**
- * The editor: the layer structure, activations, loss, learning rate, and the examples. Every
+ * The editor: the layer structure, activations, loss, learning rate, optimizer and its
+ * parameters, regularisation, and the examples. Every
  * change hands `onChange` a function from the setup to the changed setup, so the orchestrator
  * applies it to the setup as it is then, even after earlier changes still on their way, and
  * the key of the field it came from. What the page can tell is wrong is refused here, next to
  * the field, before anything changes; the API has the final word on the rest (`refuse`).
  */
 
-import { ACTIVATIONS, LIMITS, LOSSES, reshape, withLoss } from '../state.js';
+import { ACTIVATIONS, learningRate, LIMITS, LOSSES, MAX_REGULARIZATION_RATE, OPTIMIZER_DEFAULTS, OPTIMIZERS, REGULARIZATIONS, reshape, withLearningRate, withLoss, withOptimizer, withRegularization } from '../state.js';
 import { accept, parseNumber, refuse as refuseField } from './fields.js';
 
 /** Layer sizes exactly as typed: whole numbers joined by dashes, commas, spaces or x. */
@@ -31,15 +32,24 @@ export function createEditor(root, { onChange, onClose }) {
   const loss = $('.loss');
   const lr = $('.lr');
   const biases = $('.update-biases');
+  const optimizer = $('.optimizer');
+  const regularization = $('.regularization');
+  const regRate = $('.reg-rate');
   const data = $('.data');
   let setup = null;
 
   LOSSES.forEach((name) => loss.add(new Option(name, name)));
+  const OPTIMIZER_LABELS = { sgd: 'gradient descent', momentum: 'momentum', adam: 'Adam' };
+  OPTIMIZERS.forEach((name) => optimizer.add(new Option(OPTIMIZER_LABELS[name], name)));
+  REGULARIZATIONS.forEach((name) => regularization.add(new Option(name === 'none' ? 'none' : name.toUpperCase(), name)));
   $('.close').addEventListener('click', onClose);
   // Typing in the editor must not step the visualizer; Escape still closes it.
   root.addEventListener('keydown', (event) => { if (event.key !== 'Escape') event.stopPropagation(); });
 
-  /** The field a key names: 'layers', 'lr', 'loss', 'update-biases', 'activation:l', 'inputs:i:k'. */
+  /**
+   * The field a key names: 'layers', 'lr', 'loss', 'update-biases', 'optimizer', 'momentum',
+   * 'beta1', 'beta2', 'eps', 'regularization', 'reg-rate', 'activation:l', 'inputs:i:k'.
+   */
   function field(key) {
     const [kind, a, b] = key.split(':');
     if (kind === 'activation') return activations.querySelector(`select[data-layer="${a}"]`);
@@ -72,8 +82,31 @@ export function createEditor(root, { onChange, onClose }) {
   loss.addEventListener('change', () => { const name = loss.value; change('loss', (s) => withLoss(s, name)); });
   lr.addEventListener('change', () => {
     const { value, problem } = parseNumber(lr.value, { min: 0, max: LIMITS.maxLearningRate, name: 'The learning rate' });
-    if (problem) refuse('lr', `${problem}; it stays ${setup.learning_rate}.`);
-    else change('lr', (s) => ({ ...s, learning_rate: value }));
+    const zero = !problem && value === 0 && setup.optimizer ? `The learning rate of ${optimizer.selectedOptions[0].text} must be above 0` : '';
+    if (problem || zero) refuse('lr', `${problem || zero}; it stays ${learningRate(setup)}.`);
+    else change('lr', (s) => withLearningRate(s, value));
+  });
+  optimizer.addEventListener('change', () => { const name = optimizer.value; change('optimizer', (s) => withOptimizer(s, name)); });
+  // μ, β₁ and β₂ from 0 up to (not including) 1, ε above 0 and at most 1: OptimizerSpec's limits.
+  const PARAMETERS = { momentum: 'Momentum μ', beta1: 'β₁', beta2: 'β₂', eps: 'ε' };
+  for (const [key, title] of Object.entries(PARAMETERS)) {
+    const input = $(`.${key}`);
+    input.addEventListener('change', () => {
+      const kept = setup.optimizer?.[key] ?? OPTIMIZER_DEFAULTS[key];
+      const { value, problem } = parseNumber(input.value, { min: 0, max: 1, name: title });
+      const edge = key === 'eps' ? value === 0 && `${title} must be above 0` : value === 1 && `${title} must be below 1`;
+      if (problem || edge) refuse(key, `${problem || edge}; it stays ${kept}.`);
+      else change(key, (s) => ({ ...s, optimizer: { ...s.optimizer, [key]: value } }));
+    });
+  }
+  regularization.addEventListener('change', () => {
+    const kind = regularization.value;
+    change('regularization', (s) => withRegularization(s, kind, s.regularization?.rate || 0.01));
+  });
+  regRate.addEventListener('change', () => {
+    const { value, problem } = parseNumber(regRate.value, { min: 0, max: MAX_REGULARIZATION_RATE, name: 'The rate λ' });
+    if (problem) refuse('reg-rate', `${problem}; it stays ${setup.regularization?.rate ?? 0}.`);
+    else change('reg-rate', (s) => withRegularization(s, s.regularization?.kind ?? 'l2', value));
   });
   biases.addEventListener('change', () => { const on = biases.checked; change('update-biases', (s) => ({ ...s, update_biases: on })); });
   activations.addEventListener('change', (event) => {
@@ -131,7 +164,15 @@ export function createEditor(root, { onChange, onClose }) {
       activations.appendChild(label);
     });
     loss.value = setup.loss;
-    lr.value = String(setup.learning_rate);
+    lr.value = String(learningRate(setup));
+    const name = setup.optimizer?.name ?? 'sgd';
+    optimizer.value = name;
+    for (const key of Object.keys(OPTIMIZER_DEFAULTS)) $(`.${key}`).value = String(setup.optimizer?.[key] ?? OPTIMIZER_DEFAULTS[key]);
+    root.querySelectorAll('[data-optimizer]').forEach((label) => { label.hidden = label.dataset.optimizer !== name; });
+    const reg = setup.regularization ?? { kind: 'none', rate: 0 };
+    regularization.value = reg.kind;
+    regRate.value = String(reg.rate ?? 0);
+    regRate.closest('label').hidden = reg.kind === 'none';
     biases.checked = setup.update_biases;
     const table = document.createElement('table');
     const head = table.createTHead().insertRow();

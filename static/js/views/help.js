@@ -10,10 +10,12 @@ export const KEYS = [
   ['1 – 5', 'inputs, forward, loss, backward, update'],
   ['W  Shift+W', 'inspect the next / previous weight or bias'],
   ['X', 'next example of the batch'],
+  ['G', 'expand the step\'s neuron into its computational graph (or click a neuron); ← → step through it'],
+  ['M', 'the current phase as matrices for the whole batch'],
   ['E', 'edit the network and the data'],
   ['P', 'projector mode'],
   ['Ctrl+Z', 'undo an edit'],
-  ['Esc', 'close this, the editor, or the inspector'],
+  ['Esc', 'close this, the editor, the graph, the matrices, or the inspector'],
   ['?', 'this help'],
 ];
 

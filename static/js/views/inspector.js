@@ -1,11 +1,12 @@
 /**
  * The weight inspector: one parameter's whole chain-rule product with numbers, its value (edit
- * it here), the loss-slice plot, the gradient check, and each example's gradient beside the mean.
+ * it here), the loss-slice plot, the gradient check, the optimizer's state for it, and each
+ * example's gradient beside the mean.
  */
 
 import { fmt } from '../format.js';
 import { render } from '../math.js';
-import { nameText, weightNumber } from '../steps.js';
+import { fmtSmall, nameText, weightNumber } from '../steps.js';
 import { accept, parseNumber, refuse as refuseField } from './fields.js';
 import { createSlicePlot } from './sliceplot.js';
 
@@ -21,6 +22,7 @@ export function createInspector(root, { onEdit, onClose }) {
   const chain = root.querySelector('.chain');
   const badge = root.querySelector('.grad-check');
   const batch = root.querySelector('.batch');
+  const optState = root.querySelector('.opt-state');
   const plot = createSlicePlot(root.querySelector('.slice'));
   const sliceNote = root.querySelector('.slice-problem');
   let current = null;
@@ -57,7 +59,30 @@ export function createInspector(root, { onEdit, onClose }) {
   }
 
   /**
-   * @param {object} view {selected, layers, names, network, trace, described, slice, decimals, example, n}
+   * The gradient the update used (with its penalty) and the optimizer's state for this
+   * parameter, before the step → after it: momentum's velocity, Adam's m, v, m̂ and v̂.
+   * @param {object|null} u steps.js `parameterUpdate`'s numbers
+   */
+  function showOptimizerState(u, decimals) {
+    optState.replaceChildren();
+    optState.hidden = !u || (u.name === 'sgd' && !u.penalty);
+    if (optState.hidden) return;
+    const s = (v) => fmtSmall(v, decimals);
+    const items = [];
+    if (u.penalty) items.push(`g = ∂L/∂${name} + λ·${u.penalty.kind === 'l2' ? name : `sign(${name})`} = ${fmt(u.g, decimals)}`);
+    if (u.frozen) items.push('frozen: no step, its state kept');
+    else if (u.name === 'momentum') items.push(`velocity v ${u.velocity.before === null ? '(none yet)' : s(u.velocity.before)} → ${s(u.velocity.after)}`);
+    else if (u.name === 'adam') {
+      items.push(`m ${s(u.m.before)} → ${s(u.m.after)}`, `v ${s(u.v.before)} → ${s(u.v.after)}`, `m̂ = ${s(u.mHat)}`, `v̂ = ${s(u.vHat)}`);
+    }
+    const title = document.createElement('strong');
+    title.textContent = { sgd: 'With the penalty:', momentum: `Momentum (μ = ${u.opt.momentum}):`, adam: `Adam, step t = ${u.t}:` }[u.name];
+    // Each value whole on a line: the line breaks between them, never inside one.
+    optState.append(title, ...items.map((text) => Object.assign(document.createElement('span'), { textContent: text })));
+  }
+
+  /**
+   * @param {object} view {selected, layers, names, network, trace, described, update, slice, decimals, example, n}
    */
   function update(view) {
     const p = view.selected;
@@ -91,6 +116,7 @@ export function createInspector(root, { onEdit, onClose }) {
       badge.textContent = 'gradient check: off here (over 1,000 parameters, or examples × parameters² over 10⁸: too slow to check)';
     }
 
+    showOptimizerState(view.update, view.decimals);
     batch.replaceChildren();
     const per = view.trace.per_example?.[p.layer];
     if (per && view.n > 1) {

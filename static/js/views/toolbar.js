@@ -7,7 +7,7 @@ import { DECIMALS, SPEEDS } from '../state.js';
  * Back, Play, Next and the projector switch): those that are missing are skipped.
  * @param {HTMLElement} root
  * @param {object} actions callbacks: preset(name), prev(), next(), play(), speed(x),
- *   decimals(n), edit(), undo(), projector(), exit(), help()
+ *   decimals(n), edit(), undo(), projector(), exit(), help(), matrices()
  */
 export function createToolbar(root, actions) {
   const $ = (sel) => root.querySelector(sel);
@@ -19,7 +19,7 @@ export function createToolbar(root, actions) {
   presetSelect?.addEventListener('change', () => { if (presetSelect.value) actions.preset(presetSelect.value); });
   speed?.addEventListener('change', () => actions.speed(Number(speed.value)));
   decimals?.addEventListener('change', () => actions.decimals(Number(decimals.value)));
-  for (const name of ['prev', 'next', 'play', 'edit', 'undo', 'projector', 'exit', 'help']) {
+  for (const name of ['prev', 'next', 'play', 'edit', 'undo', 'projector', 'exit', 'help', 'matrices']) {
     $(`.${name}`)?.addEventListener('click', () => actions[name]());
   }
 
@@ -39,6 +39,7 @@ export function createToolbar(root, actions) {
       play.setAttribute('aria-pressed', String(state.view.playing));
     }
     $('.projector')?.setAttribute('aria-pressed', String(state.view.projector));
+    $('.matrices')?.setAttribute('aria-pressed', String(Boolean(state.view.matrices)));
     const undo = $('.undo');
     if (undo) undo.disabled = !canUndo;
   }

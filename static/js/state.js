@@ -4,7 +4,10 @@
  *
  * {
  *   setup:    the trace request of the first training step: network (explicit weights),
- *             loss, inputs, targets, learning_rate, update_biases;
+ *             loss, inputs, targets, update_biases, and either learning_rate (plain gradient
+ *             descent) or optimizer ({name, learning_rate, momentum, beta1, beta2, eps,
+ *             state}: its own η and the state it starts from); regularization ({kind, rate})
+ *             when the gradient carries a penalty;
  *   position: {iteration, step}: which training step, and which small step within it;
  *   view:     {example, selected, decimals, projector, speed, playing, inputNames, graph, matrices}:
  *             graph {layer, neuron, step} the neuron whose computational graph is open, and
@@ -23,6 +26,13 @@ export const LIMITS = {
 export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear', 'softmax'];
 export const LOSSES = ['mse', 'bce', 'cross_entropy'];
 export const REQUIRED_OUTPUT = { bce: 'sigmoid', cross_entropy: 'softmax' };
+// As app/schemas/common.py has them: OptimizerSpec and RegularizationSpec.
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
+export const OPTIMIZER_DEFAULTS = { momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+export const REGULARIZATIONS = ['none', 'l1', 'l2'];
+export const MAX_REGULARIZATION_RATE = 10;
+const MAX_ABS_VALUE = 1e9;
+const MAX_STEPS = 1e9;
 
 // inputNames: labels for the input neurons (the lab's features), or null for x1, x2, ...
 const DEFAULT_VIEW = { example: 0, selected: null, decimals: 4, projector: false, speed: 1, playing: false, inputNames: null, graph: null, matrices: false };
@@ -131,8 +141,76 @@ export function readState(raw) {
   }
   if ('matrices' in rawView) view.matrices = rawView.matrices === true;
   const preset = typeof raw.preset === 'string' ? raw.preset : null;
-  return { state: { preset, setup: raw.setup, position, view }, problems };
+  return { state: { preset, setup: readTraining(raw.setup, problems), position, view }, problems };
 }
+
+/** The number of weights and biases of a network with these layer sizes. */
+export function parameterCount(layers) {
+  return layers.slice(1).reduce((sum, n, l) => sum + n * (layers[l] + 1), 0);
+}
+
+const quote = (v) => { const text = JSON.stringify(v) ?? String(v); return text.length > 30 ? `${text.slice(0, 27)}…` : text; };
+const inRange = (v, lo, hi, { above = false, below = false } = {}) => typeof v === 'number' && Number.isFinite(v)
+  && (above ? v > lo : v >= lo) && (below ? v < hi : v <= hi);
+
+/** Why a link's optimizer cannot be used, or '' when it can (app/schemas/common.py's rules). */
+function optimizerProblem(opt, layers) {
+  if (!isObject(opt)) return 'could not be read';
+  const unknown = Object.keys(opt).filter((k) => !['name', 'learning_rate', 'state', ...Object.keys(OPTIMIZER_DEFAULTS)].includes(k));
+  if (unknown.length) return `has a field “${unknown[0].slice(0, 20)}” no optimizer has`;
+  if (!OPTIMIZERS.includes(opt.name)) return `“${String(opt.name).slice(0, 20)}” is not one of ${OPTIMIZERS.join(', ')}`;
+  if (!inRange(opt.learning_rate, 0, LIMITS.maxLearningRate, { above: true })) return `learning rate ${quote(opt.learning_rate)} is not above 0 and at most ${LIMITS.maxLearningRate}`;
+  for (const key of ['momentum', 'beta1', 'beta2']) {
+    if (key in opt && !inRange(opt[key], 0, 1, { below: true })) return `${key} ${quote(opt[key])} is not from 0 up to (not including) 1`;
+  }
+  if ('eps' in opt && !inRange(opt.eps, 0, 1, { above: true })) return `eps ${quote(opt.eps)} is not above 0 and at most 1`;
+  const st = opt.state;
+  if (st === undefined || st === null) return '';
+  if (!isObject(st) || Object.keys(st).some((k) => !['steps', 'velocity', 'm', 'v'].includes(k))) return 'has a state that could not be read';
+  if ('steps' in st && !(Number.isInteger(st.steps) && st.steps >= 0 && st.steps <= MAX_STEPS)) return `its step count ${quote(st.steps)} is not a whole number ≥ 0`;
+  const n = Array.isArray(layers) && layers.every((x) => Number.isInteger(x) && x > 0) ? parameterCount(layers) : null;
+  for (const key of ['velocity', 'm', 'v']) {
+    const values = st[key];
+    if (values === undefined || values === null) continue;
+    if (!Array.isArray(values) || !values.every((x) => inRange(x, -MAX_ABS_VALUE, MAX_ABS_VALUE))) return `its state ${key} is not a list of numbers`;
+    if (n !== null && values.length !== n) return `its state ${key} has ${values.length} values, and this network ${n} parameters`;
+    if (key === 'v' && values.some((x) => x < 0)) return 'its second moments v are negative';
+  }
+  return '';
+}
+
+/**
+ * The setup with its optimizer and regularisation checked: one that cannot be used is dropped
+ * (plain gradient descent, no penalty), and the link's problems say so.
+ */
+function readTraining(rawSetup, problems) {
+  const setup = { ...rawSetup };
+  if ('optimizer' in setup && setup.optimizer !== null) {
+    const opt = setup.optimizer;
+    const why = optimizerProblem(opt, setup.network.layers);
+    if (why) {
+      delete setup.optimizer;
+      if (setup.learning_rate === undefined) setup.learning_rate = inRange(opt?.learning_rate, 0, LIMITS.maxLearningRate) ? opt.learning_rate : 0.5;
+      problems.push(`The link's optimizer ${why}: stepping with plain gradient descent at η = ${setup.learning_rate} instead.`);
+    } else if ('learning_rate' in setup) {
+      delete setup.learning_rate; // as /trace has it: with an optimizer, its own η is the one used
+      problems.push(`The link gives a learning rate beside its optimizer's: the optimizer's η = ${opt.learning_rate} is used.`);
+    }
+  } else delete setup.optimizer;
+  if ('regularization' in setup && setup.regularization !== null) {
+    const reg = setup.regularization;
+    const ok = isObject(reg) && Object.keys(reg).every((k) => k === 'kind' || k === 'rate')
+      && REGULARIZATIONS.includes(reg.kind) && (!('rate' in reg) || inRange(reg.rate, 0, MAX_REGULARIZATION_RATE));
+    if (!ok) {
+      delete setup.regularization;
+      problems.push(`The link's regularisation ${quote(reg)} is not one of ${REGULARIZATIONS.join(', ')} with a rate from 0 to ${MAX_REGULARIZATION_RATE}: no penalty is added.`);
+    }
+  } else delete setup.regularization;
+  return setup;
+}
+
+/** The step size η the setup's update uses: the optimizer's own, or plain descent's. */
+export const learningRate = (setup) => (setup.optimizer ? setup.optimizer.learning_rate : setup.learning_rate);
 
 /** A deep copy, for undo snapshots. */
 export const clone = (value) => JSON.parse(JSON.stringify(value));
@@ -196,18 +274,52 @@ export function withLoss(setup, loss) {
   return { ...setup, loss, targets, network: { ...setup.network, activations } };
 }
 
-/** The trace request for a setup whose network is `network`. */
-export function traceRequest(setup, network) {
+/**
+ * The setup stepping with optimizer `name`: 'sgd' is plain gradient descent (no optimizer
+ * object), momentum and Adam keep the learning rate and start from a fresh state; the
+ * parameters the optimizer had are kept.
+ */
+export function withOptimizer(setup, name) {
+  const { optimizer, learning_rate: _, ...rest } = setup;
+  const lr = learningRate(setup);
+  if (name === 'sgd') return { ...rest, learning_rate: lr };
+  const { state: __, ...kept } = optimizer ?? {};
+  return { ...rest, optimizer: { ...OPTIMIZER_DEFAULTS, ...kept, name, learning_rate: lr } };
+}
+
+/** The setup with a new learning rate: the optimizer's own when it has one. */
+export function withLearningRate(setup, value) {
+  return setup.optimizer ? { ...setup, optimizer: { ...setup.optimizer, learning_rate: value } } : { ...setup, learning_rate: value };
+}
+
+/** The setup with regularisation `kind` at `rate` ('none': no penalty, no object). */
+export function withRegularization(setup, kind, rate) {
+  const { regularization: _, ...rest } = setup;
+  return kind === 'none' ? rest : { ...rest, regularization: { kind, rate } };
+}
+
+/**
+ * The trace request for a setup whose network is `network`, its optimizer (if it has one) at
+ * `optimizerState`: the state the answer before left, or the setup's own for the first step.
+ */
+export function traceRequest(setup, network, optimizerState = setup.optimizer?.state) {
   const { layers } = network;
-  const nParams = layers.slice(1).reduce((sum, n, l) => sum + n * (layers[l] + 1), 0);
+  const nParams = parameterCount(layers);
   const nWeights = nParams - layers.slice(1).reduce((a, b) => a + b, 0);
-  return {
+  const request = {
     network: { layers, activations: network.activations, weights: network.weights, biases: network.biases },
     loss: setup.loss, inputs: setup.inputs, targets: setup.targets,
     learning_rate: setup.learning_rate, update_biases: setup.update_biases,
     per_example: setup.inputs.length > 1 && setup.inputs.length * nWeights <= 131072,
     gradient_check: nParams <= LIMITS.maxGradientCheckParameters && setup.inputs.length * nParams ** 2 <= LIMITS.maxGradientCheckWork,
   };
+  if (setup.optimizer) {
+    delete request.learning_rate; // the optimizer carries its own
+    const { state: _, ...spec } = setup.optimizer;
+    request.optimizer = optimizerState ? { ...spec, state: optimizerState } : spec;
+  }
+  if (setup.regularization) request.regularization = setup.regularization;
+  return request;
 }
 
 /**
@@ -223,6 +335,8 @@ export function fieldLabel(field, layers, inputNames = null) {
   const names = neuronNames(layers, inputNames);
   const neuron = (i, j) => (names[i]?.[j] ? nameText(names[i][j]) : `neuron ${j + 1} of layer ${i}`);
   if (head === 'learning_rate') return 'learning rate';
+  if (head === 'optimizer') return { learning_rate: 'learning rate', momentum: 'momentum μ', beta1: 'β₁', beta2: 'β₂', eps: 'ε' }[rest[0]] ?? `the optimizer's ${rest.join('.') || 'settings'}`;
+  if (head === 'regularization') return rest[0] === 'rate' ? 'the regularisation rate λ' : 'regularisation';
   if (head === 'update_biases') return 'update biases';
   if (head === 'loss') return 'loss';
   if (head === 'inputs' || head === 'targets') {

@@ -7,10 +7,11 @@
  */
 
 import * as api from './api.js';
-import { buildSteps, describe, exampleValues, hasParameter, neuronNames, parameters, phaseJump, PHASES, revealed } from './steps.js';
-import { clone, decode, fieldLabel, fromPreset, SPEEDS, traceRequest } from './state.js';
+import { buildSteps, describe, exampleValues, hasParameter, neuronNames, parameters, parameterUpdate, phaseJump, PHASES, revealed } from './steps.js';
+import { clone, decode, fieldLabel, fromPreset, learningRate, SPEEDS, traceRequest } from './state.js';
 import { createDiagram, dependencyPath } from './views/diagram.js';
 import { GRAPH_STEPS, hasNeuron, neuronGraph, neuronOf } from './neuronsteps.js';
+import { createCodeDialog } from './views/codedialog.js';
 import { createEditor } from './views/editor.js';
 import { createExplainer } from './views/explain.js';
 import { createHelp } from './views/help.js';
@@ -31,7 +32,7 @@ const SWIPE_PX = 50; // a horizontal swipe at least this long steps
 export function createStepper(root, { onCommit = () => {}, follower = false } = {}) {
   const $ = (sel) => root.querySelector(sel);
   let state = null;
-  let runs = []; // runs[i] = {network, trace}: training step i, from the network it started with
+  let runs = []; // runs[i] = {network, optimizer, trace}: training step i, from the network and optimizer state it started with
   let runsFor = '';
   let slice = null;
   let sliceFor = '';
@@ -49,6 +50,9 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
   const help = createHelp($('#help'));
   const graphView = createNeuronGraph($('#neurongraph'), { onStep: (dir) => graphStep(dir), onClose: () => setView({ graph: null }) });
   const matrixView = createMatrices($('#matrices'), { onClose: () => setView({ matrices: false }) });
+  // The scripts for the training step on screen: its network and optimizer state, as /trace had them.
+  const codeDialog = $('#code') && createCodeDialog($('#code'), { load: (lang) => api.code(currentRequest(), lang) });
+  $('#toolbar .code')?.addEventListener('click', () => { if (state && runs[state.position.iteration]) codeDialog.open(); });
   const actions = {
     preset: loadPreset,
     prev: () => step(-1),
@@ -94,6 +98,12 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     onCommit(state);
   }
 
+  /** The trace request of the training step on screen. */
+  function currentRequest() {
+    const run = runs[state.position.iteration];
+    return traceRequest(state.setup, run.network, run.optimizer);
+  }
+
   /** Fetches the traces of training steps 0..iteration that are not cached yet. */
   async function ensureRuns(iteration) {
     const key = JSON.stringify(state.setup);
@@ -103,9 +113,10 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
       const last = runs[runs.length - 1];
       if (last?.trace.diverged) throw new Error(`Training step ${runs.length} diverged (its numbers overflowed or passed ±10⁹), so there is no training step ${iteration + 1}.`);
       const network = last ? last.trace.network : state.setup.network;
-      const trace = await api.trace(traceRequest(state.setup, network));
+      const optimizer = (last ? last.trace.optimizer?.state : state.setup.optimizer?.state) ?? null;
+      const trace = await api.trace(traceRequest(state.setup, network, optimizer));
       if (key !== runsFor) return;
-      runs.push({ network, trace });
+      runs.push({ network, optimizer, trace });
       if (long) {
         showStatus(`Computing training step ${runs.length} of ${iteration + 1}…`);
         render();
@@ -134,13 +145,31 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
       const answer = await api.lossSlice({
         network: { layers: network.layers, activations: network.activations, weights: network.weights, biases: network.biases },
         loss: state.setup.loss, inputs: state.setup.inputs, targets: state.setup.targets,
-        learning_rate: state.setup.learning_rate, parameter: p, points: 81,
+        learning_rate: sliceStep(run, p), parameter: p, points: 81,
       }); // the server chooses the range: wide enough to bend, and to show where the update lands
       if (key === sliceFor) { slice = answer; render(); }
     } catch (error) {
       if (key === sliceFor) { sliceProblem = `The loss curve cannot be drawn here: ${refusal(error)}`; render(); }
     }
   }
+
+  /**
+   * The η for the loss slice whose w − η·slope lands where the update did: the learning rate
+   * for plain descent, else the step the optimizer (or the penalty) took over the slope, when
+   * that is a rate the API takes.
+   */
+  function sliceStep(run, p) {
+    const lr = learningRate(state.setup);
+    if (!state.setup.optimizer && !state.setup.regularization) return lr;
+    const at = (net) => (p.kind === 'weight' ? net.weights[p.layer][p.row][p.col] : net.biases[p.layer][p.row]);
+    const grads = run.trace.backward[p.layer];
+    const slope = p.kind === 'weight' ? grads.dL_dW[p.row][p.col] : grads.dL_db[p.row];
+    const rate = (at(run.network) - at(run.trace.network)) / slope;
+    return Number.isFinite(rate) && rate >= 0 && rate <= 100 ? rate : lr;
+  }
+
+  /** The small steps of a training step: its update steps follow the setup's optimizer. */
+  const stepsOf = (run) => buildSteps(run.network.layers, state.setup);
 
   /** Sets every view from the state: safe to call any number of times. */
   function render() {
@@ -150,11 +179,11 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     if (!run) return;
     const { network, trace } = run;
     const layers = network.layers;
-    const steps = buildSteps(layers);
+    const steps = stepsOf(run);
     const index = iteration === state.position.iteration ? Math.min(state.position.step, steps.length - 1) : 0;
     const names = neuronNames(layers, state.view.inputNames);
     const example = Math.min(state.view.example, state.setup.inputs.length - 1);
-    const ctx = { setup: state.setup, trace, names, decimals: state.view.decimals, network, next: trace.network, example };
+    const ctx = { setup: state.setup, trace, names, decimals: state.view.decimals, network, next: trace.network, example, optimizerState: run.optimizer };
     const current = describe(steps[index], ctx);
     const known = revealed(steps, index);
     const selected = selection(iteration);
@@ -166,7 +195,8 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
       ? { kind: 'dLdw', layer: selected.layer, neuron: selected.row, from: selected.col }
       : { kind: 'dLdb', layer: selected.layer, neuron: selected.row });
     inspector.update({ selected, layers, names, network, trace, slice, sliceProblem, decimals: state.view.decimals, example,
-      n: state.setup.inputs.length, described: paramStep ? describe(paramStep, ctx) : null });
+      n: state.setup.inputs.length, described: paramStep ? describe(paramStep, ctx) : null,
+      update: selected ? parameterUpdate(ctx, selected) : null });
     toolbar.update(state, undoStack.length > 0);
     stepNav.update(state, undoStack.length > 0);
     editor.update(state.setup);
@@ -240,17 +270,17 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     if (graphRef()) { graphStep(dir); return; }
     const { iteration, step: index } = state.position;
     if (!runs[iteration]) return;
-    const last = buildSteps(runs[iteration].network.layers).length - 1;
+    const last = stepsOf(runs[iteration]).length - 1;
     if (dir > 0) {
       if (index < last) go(iteration, index + 1);
       else if (runs[iteration].trace.diverged) showError(`Training step ${iteration + 1} diverged (its numbers overflowed or passed ±10⁹): there is no next training step. Lower the learning rate (E) and try again.`);
       else go(iteration + 1, 0);
     } else if (index > 0) go(iteration, index - 1);
-    else if (iteration > 0) go(iteration - 1, buildSteps(runs[iteration - 1].network.layers).length - 1);
+    else if (iteration > 0) go(iteration - 1, stepsOf(runs[iteration - 1]).length - 1);
   }
 
   function currentSteps() {
-    return buildSteps(runs[state.position.iteration].network.layers);
+    return stepsOf(runs[state.position.iteration]);
   }
 
   function togglePlay() {

@@ -8,13 +8,16 @@ settings; followers draw the boundary from the snapshot's weights themselves.
 """
 
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from app.nn.network import Network
-from app.nn.trace import parameter_slice, training_step
-from app.responses import network_json, slice_json, trace_json
+from app.nn.optimizers import Optimizer
+from app.nn.trace import Trace, parameter_slice, training_step
+from app.responses import network_json, optimizer_json, slice_json, trace_json
+from app.schemas.engine import TraceRequest
 from app.schemas.lab import DatasetSpec
 from app.schemas.limits import (
     MAX_ABS_VALUE,
@@ -28,24 +31,42 @@ SLICE_POINTS = 81  # as the page asks
 CACHED_SETUPS = 64
 
 
+def copied(optimizer: Optimizer | None) -> Optimizer | None:
+    """An optimizer to step without touching this one (steps change their state in place)."""
+    return None if optimizer is None else replace(
+        optimizer, state={k: v.copy() for k, v in optimizer.state.items()})
+
+
+def step_with(setup: TraceRequest, net: Network, optimizer: Optimizer | None, **extra: Any
+              ) -> Trace:
+    """One training step of a setup, as the page asks for it: its optimizer and penalty."""
+    reg = setup.regularization
+    return training_step(net, np.asarray(setup.inputs, dtype=float),
+                         np.asarray(setup.targets, dtype=float), setup.loss,
+                         setup.learning_rate, setup.update_biases, bound=MAX_ABS_VALUE,
+                         optimizer=copied(optimizer), regularization=reg.kind if reg else "none",
+                         rate=reg.rate if reg else 0.0, **extra)
+
+
 class NetworkCache:
-    """The networks at the start of each training step of a setup, kept for the setups seen
-    last, so a presenter stepping on into the next training step costs one step, not all."""
+    """The network and optimizer at the start of each training step of a setup, kept for the
+    setups seen last, so a presenter stepping on into the next training step costs one step."""
 
     def __init__(self, size: int = CACHED_SETUPS) -> None:
         self.size = size
-        self._runs: OrderedDict[str, list[Network]] = OrderedDict()
+        self._runs: OrderedDict[str, list[tuple[Network, Optimizer | None]]] = OrderedDict()
 
-    def network_at(self, key: str, state: StepState, iteration: int) -> Network:
-        setup = state.setup
-        runs = self._runs.pop(key, None) or [setup.network.build()]
+    def start_of(self, key: str, setup: TraceRequest, iteration: int
+                 ) -> tuple[Network, Optimizer | None]:
+        start = (setup.network.build(), setup.optimizer.build() if setup.optimizer else None)
+        runs = self._runs.pop(key, None) or [start]
         self._runs[key] = runs
         while len(self._runs) > self.size:
             self._runs.popitem(last=False)
-        x, t = np.asarray(setup.inputs, dtype=float), np.asarray(setup.targets, dtype=float)
         while len(runs) <= iteration:
-            runs.append(training_step(runs[-1], x, t, setup.loss, setup.learning_rate,
-                                      setup.update_biases).network)
+            net, optimizer = runs[-1]
+            trace = step_with(setup, net, optimizer)
+            runs.append((trace.network, trace.optimizer))
         return runs[iteration]
 
 
@@ -54,17 +75,18 @@ def step_frame(state: StepState, cache: NetworkCache) -> dict[str, Any]:
     setup = state.setup
     key = setup.model_dump_json()
     iteration = state.position.iteration
-    net = cache.network_at(key, state, iteration)
+    net, optimizer = cache.start_of(key, setup, iteration)
     x, t = np.asarray(setup.inputs, dtype=float), np.asarray(setup.targets, dtype=float)
     n_weights = sum(a * b for a, b in zip(setup.network.layers[:-1], setup.network.layers[1:]))
     per_example = len(setup.inputs) > 1 and len(setup.inputs) * n_weights <= MAX_TRACE_VALUES
     n_params = setup.network.n_parameters
     check = (n_params <= MAX_GRADIENT_CHECK_PARAMETERS
              and len(setup.inputs) * n_params**2 <= MAX_GRADIENT_CHECK_WORK)
-    trace = training_step(net, x, t, setup.loss, setup.learning_rate, setup.update_biases,
-                          per_example, check, MAX_ABS_VALUE)
+    trace = step_with(setup, net, optimizer, per_example=per_example, gradient_check=check)
+    # The optimizer's state before the step: what the page shows beside the step's own.
+    before = optimizer_json(optimizer)["state"] if optimizer is not None else None
     frame: dict[str, Any] = {"iteration": iteration, "network": network_json(net),
-                             "trace": trace_json(trace), "slice": None}
+                             "optimizer": before, "trace": trace_json(trace), "slice": None}
     p = state.view.selected
     if p is not None:
         index = (p.row, p.col) if p.kind == "weight" else (p.row,)

@@ -240,3 +240,22 @@ def test_redis_down_answers_503_then_the_lesson_goes_on(tmp_path):
         stop(app)
         redis_process.terminate()
         redis_process.wait()
+
+
+def test_a_session_with_adam_sends_each_step_traced_with_the_state_so_far(server):
+    base, _ = server
+    setup = {k: v for k, v in STEP["setup"].items() if k != "learning_rate"}
+    state = {"setup": {**setup, "optimizer": {"name": "adam", "learning_rate": 0.01},
+                       "regularization": {"kind": "l2", "rate": 0.01}},
+             "position": {"iteration": 1, "step": 0}}
+    s = httpx.post(f"{base}/api/v1/sessions", json={"page": "step", "state": state}).json()
+    with httpx.stream("GET", f"{base}/api/v1/sessions/{s['id']}/events", timeout=10) as r:
+        [(_, _, data)] = read_events(r, 1)
+    frame = json.loads(data)["frame"]
+    # Training step 2 starts from step 1's weights and Adam state: /trace, posted twice, agrees.
+    first = httpx.post(f"{base}/api/v1/trace", json=state["setup"]).json()
+    second = httpx.post(f"{base}/api/v1/trace", json={
+        **state["setup"], "network": first["network"], "optimizer": first["optimizer"]}).json()
+    assert frame["optimizer"] == first["optimizer"]["state"]
+    assert frame["trace"]["optimizer"] == second["optimizer"]
+    assert frame["trace"]["network"] == second["network"]

@@ -527,7 +527,7 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
   function show(next, traced) {
     const key = JSON.stringify(next.setup);
     if (key !== runsFor) { runs = []; runsFor = key; }
-    runs[traced.iteration] = { network: traced.network, trace: traced.trace };
+    runs[traced.iteration] = { network: traced.network, optimizer: traced.optimizer ?? null, trace: api.withNetwork(traced.trace, traced.network) };
     slice = traced.slice;
     sliceProblem = '';
     const p = next.view.selected;

@@ -21,7 +21,7 @@ from app.assets import STATIC_DIR
 from app.middleware import AccessLog, HeadAsGet, SecurityHeaders
 from app.routes import engine, health, lab, pages, presets, sessions
 from app.schemas.limits import MAX_BODY_BYTES
-from app.server import tune_garbage_collector
+from app.server import configure_logging, tune_garbage_collector
 from app.settings import Settings
 
 DESCRIPTION = """
@@ -169,4 +169,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 app = create_app()
+configure_logging(app.state.settings.log_level)
 tune_garbage_collector()

@@ -37,6 +37,13 @@ def raise_descriptor_limit() -> int:
         return soft
 
 
+def configure_logging(level: str) -> None:
+    """One line a record on standard error; done in the parent and again in each worker
+    process (which imports the app afresh), a no-op where logging is already set up."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s",
+                        level=level.upper())
+
+
 def descriptor_cap() -> int:
     """Connections past this are closed at once: the descriptor limit less a reserve."""
     return max(16, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - RESERVED_DESCRIPTORS)
@@ -98,8 +105,7 @@ def run(settings: Settings) -> None:
             "could land on different ones.")
     raise_descriptor_limit()
     GuardedH11Protocol.max_connections = descriptor_cap()  # workers read the raised limit anew
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s",
-                        level=settings.log_level.upper())
+    configure_logging(settings.log_level)
     uvicorn.run("app.main:app", host=settings.host, port=settings.port,
                 workers=settings.workers, log_level=settings.log_level, access_log=False,
                 log_config=None, http="app.server:GuardedH11Protocol",

@@ -99,3 +99,31 @@ def test_the_protocol_is_uvicorns_with_a_cap_below_the_descriptor_limit():
     assert issubclass(GuardedH11Protocol, H11Protocol)
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     assert GuardedH11Protocol.max_connections < soft
+
+
+def test_two_workers_on_redis_serve_a_session(redis_url, tmp_path):
+    import httpx
+
+    from tests.conftest import flush_redis
+
+    flush_redis(redis_url)
+    port = free_port()
+    env = {**os.environ, "BACKPROP_VIZ_DB": str(tmp_path / "s.db"), "BACKPROP_VIZ_WORKERS": "2",
+           "BACKPROP_VIZ_REDIS_URL": redis_url, "BACKPROP_VIZ_LOG_LEVEL": "info"}
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "--port", str(port)], cwd=ROOT,
+                               env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert health_within(port, 20) is not None
+        base = f"http://127.0.0.1:{port}"
+        created = httpx.post(f"{base}/api/v1/sessions", json={"page": "step", "state": {
+            "setup": {"network": {"layers": [1, 1], "activations": ["linear"],
+                                  "weights": [[[1.0]]], "biases": [[0.0]]},
+                      "loss": "mse", "inputs": [[1.0]], "targets": [[0.5]]}}})
+        assert created.status_code == 201
+        # Whichever worker answers, the session is there (it lives in Redis).
+        for _ in range(6):
+            assert httpx.get(f"{base}/api/v1/sessions/{created.json()['id']}").status_code == 200
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=20)
+    assert log.count("Started server process") == 2

@@ -44,18 +44,28 @@ class Watched:
         self.problems = problems
 
 
+def watch(page, failed_requests: bool = True) -> list[str]:
+    """Everything that goes wrong on `page` from now on: console errors and warnings, page
+    errors, requests that leave the machine, and (unless told not to) failed requests and
+    4xx/5xx answers. A test asserts the list is empty."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type in ("error", "warning")
+            and problems.append(f"console {m.type}: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", "localhost")
+            and r.url.startswith("http") and problems.append(f"left the machine: {r.url}"))
+    if failed_requests:
+        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+        page.on("response", lambda r: r.status >= 400
+                and problems.append(f"HTTP {r.status}: {r.url}"))
+    return problems
+
+
 @pytest.fixture
 def watched(browser, base_url):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
-    problems = []
-    page.on("console", lambda m: m.type in ("error", "warning")
-            and problems.append(f"console {m.type}: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
-    page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", "localhost")
-            and r.url.startswith("http") and problems.append(f"left the machine: {r.url}"))
+    problems = watch(page)
     yield Watched(page, problems)
     context.close()
     assert problems == []

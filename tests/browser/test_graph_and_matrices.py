@@ -4,12 +4,12 @@ step-through's keys; its labels never overlap; both read from the back of a room
 
 import base64
 import json
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
 from app.schemas.sessions import StepState
+from tests.browser.conftest import watch
 from tests.browser.test_screens import SMALLEST_TEXT
 
 GRAPH = "#neurongraph"
@@ -380,11 +380,7 @@ def phone(browser, base_url):
     context = browser.new_context(viewport={"width": 390, "height": 844},
                                   has_touch=True, is_mobile=True)
     page = context.new_page()
-    problems = []
-    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", "localhost")
-            and r.url.startswith("http") and problems.append(f"left the machine: {r.url}"))
+    problems = watch(page, failed_requests=False)
     page.goto(base_url + "/?preset=xor")
     page.wait_for_selector("body.ready")
     yield page

@@ -2,10 +2,11 @@
 portrait tablet and a phone, by keys, clicks, taps and swipes."""
 
 import re
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser.conftest import watch
 
 SCREENS = {"1280x720": (1280, 720), "1920x1080": (1920, 1080), "1024x768": (1024, 768),
            "768x1024": (768, 1024), "390x844": (390, 844)}
@@ -62,11 +63,7 @@ def screen(browser, base_url, request):
     context = browser.new_context(viewport={"width": width, "height": height},
                                   has_touch=touch, is_mobile=touch)
     page = context.new_page()
-    problems = []
-    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", "localhost")
-            and r.url.startswith("http") and problems.append(f"left the machine: {r.url}"))
+    problems = watch(page, failed_requests=False)
     page.goto(base_url + "/")
     page.wait_for_selector("body.ready")
     page.touch = touch

@@ -27,9 +27,6 @@ class Hub:
             if not queues:
                 del self._queues[session_id]
 
-    def followers(self, session_id: str) -> int:
-        return len(self._queues.get(session_id, ()))
-
     def latest(self, session_id: str) -> tuple[int, bytes] | None:
         """The newest event in full, so a follower that connects needs no recomputation."""
         return self._latest.get(session_id)

@@ -485,7 +485,8 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     else if (asked !== null) problems.push(`There is no preset called “${asked.slice(0, 40)}”; showing ${name}.`);
     const preset = async () => fromPreset(name, (await api.preset(name)).request);
     state = linked ?? await preset();
-    if (!linked && params.get('s') !== null) problems.push(`Showing the ${name} preset instead.`);
+    // Said once: the unknown preset's sentence already names what is shown.
+    if (!linked && params.get('s') !== null && !(asked !== null && name !== asked)) problems.push(`Showing the ${name} preset instead.`);
     try {
       await refresh();
     } catch (error) {

@@ -158,3 +158,10 @@ def test_a_link_past_the_limit_is_clamped_with_a_message(watched, base_url):
     page = open_link(watched, base_url, link(state))
     expect(page.locator("#error")).to_contain_text("further than a link may go")
     expect(page.locator("#timeline .position")).to_contain_text("Training step 501 ·")
+
+
+def test_a_corrupt_link_with_an_unknown_preset_says_each_thing_once(watched, base_url):
+    page = open_link(watched, base_url, "/?s=garbage&preset=nope")
+    text = page.locator("#error").inner_text()
+    assert "could not be read" in text and "no preset called “nope”" in text
+    assert text.lower().count("showing") == 1

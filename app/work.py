@@ -13,6 +13,7 @@ import anyio
 import anyio.to_thread
 from fastapi import HTTPException, Request
 
+from app.errors import error
 from app.schemas.common import ErrorBody
 
 WORKERS = max(1, os.cpu_count() or 1)
@@ -22,9 +23,9 @@ DISCONNECT_POLL_SECONDS = 0.1
 
 class Busy(HTTPException):
     def __init__(self) -> None:
-        super().__init__(503, [{"field": "body", "type": "busy", "loc": ["body"],
-                                "msg": "the server is busy with heavy requests: try again in "
-                                       "a second"}], headers={"Retry-After": "1"})
+        super().__init__(503, [error("body", "busy", "the server is busy with heavy requests: "
+                                                     "try again in a second")],
+                         headers={"Retry-After": "1"})
 
 
 class WorkPool:

@@ -1,7 +1,8 @@
 """Named, ready-made setups."""
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
+from app.errors import problem
 from app.presets import PRESETS, summaries
 from app.schemas.common import ErrorBody
 from app.schemas.engine import Preset, PresetSummary
@@ -22,6 +23,6 @@ def list_presets() -> list[PresetSummary]:
 def get_preset(name: str) -> Preset:
     """One preset, with a complete trace request ready to post to /api/v1/trace."""
     if name not in PRESETS:
-        raise HTTPException(404, [{"field": "name", "type": "not_found", "loc": ["path", "name"],
-                                   "msg": f"no preset {name[:40]!r}; known: {', '.join(PRESETS)}"}])
+        raise problem(404, "name", "not_found",
+                      f"no preset {name[:40]!r}; known: {', '.join(PRESETS)}")
     return PRESETS[name]

@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.sse import KEEPALIVE_COMMENT, format_sse_event
 from pydantic import ValidationError
 
+from app.errors import problem
 from app.jsonbody import FastJSONRoute
 from app.responses import JSONBytes
 from app.schemas.common import ErrorBody
@@ -41,11 +42,6 @@ def classroom(request: Request) -> Classroom:
     if getattr(app_state, "classroom", None) is None:
         app_state.classroom = make_classroom(app_state.settings)
     return app_state.classroom
-
-
-def problem(status: int, field: str, rule: str, message: str, **headers: str) -> HTTPException:
-    return HTTPException(status, [{"field": field, "type": rule, "msg": message,
-                                   "loc": [field]}], headers=headers or None)
 
 
 def not_found(session_id: str) -> HTTPException:

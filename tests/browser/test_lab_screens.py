@@ -164,9 +164,9 @@ def test_a_tap_adds_a_point_and_a_long_press_or_remove_mode_removes_it(touch):
 
 
 def test_layers_change_by_touch(touch):
-    add = touch.locator("[aria-label='add a neuron to hidden layer 1']:visible")
-    add.scroll_into_view_if_needed()
-    add.tap()
+    # The diagram is redrawn whenever its panel settles in size, replacing its buttons: tap
+    # finds the button afresh (and scrolls to it) rather than holding on to an early one.
+    touch.locator("[aria-label='add a neuron to hidden layer 1']:visible").tap()
     expect(touch.locator("#lab-network foreignObject")).to_have_count(2 + 5 + 2 + 1)
 
 

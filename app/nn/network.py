@@ -6,14 +6,13 @@ every layer; backward walks the layers in reverse, applying each layer's local r
 values forward cached; `update` is separate so the gradients can be shown before a weight moves.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.nn.activations import ACTIVATIONS, softmax_backward
 from app.nn.losses import LOSSES
-
-INIT_SCHEMES = ("xavier", "he", "uniform", "zeros")
 
 
 @dataclass
@@ -46,6 +45,33 @@ class LayerBackward:
     dL_db: np.ndarray
 
 
+def xavier(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    r = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-r, r, (n_out, n_in)), np.zeros(n_out)
+
+
+def he(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    return rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in)), np.zeros(n_out)
+
+
+def uniform(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    r = 1.0 / np.sqrt(n_in)
+    return rng.uniform(-r, r, (n_out, n_in)), rng.uniform(-r, r, n_out)
+
+
+def zeros(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((n_out, n_in)), np.zeros(n_out)
+
+
+# One layer's (weights, biases) by scheme, keyed by the public name; each draws from the same
+# generator in turn, so a seed fixes the whole network.
+Initializer = Callable[[np.random.Generator, int, int], tuple[np.ndarray, np.ndarray]]
+INITIALIZERS: dict[str, Initializer] = {
+    "xavier": xavier, "he": he, "uniform": uniform, "zeros": zeros,
+}
+INIT_SCHEMES = tuple(INITIALIZERS)
+
+
 def init_network(layers: list[int], activations: list[str], scheme: str, seed: int) -> Network:
     """Weights from a named scheme, reproducible from the seed.
 
@@ -54,21 +80,12 @@ def init_network(layers: list[int], activations: list[str], scheme: str, seed: i
     uniform: U(-1/sqrt(n_in), 1/sqrt(n_in)) for weights and biases (torch.nn.Linear's default).
     zeros: every weight and bias 0.
     """
+    if scheme not in INITIALIZERS:
+        raise ValueError(f"unknown init scheme {scheme!r}; expected one of {INIT_SCHEMES}")
     rng = np.random.default_rng(seed)
     weights, biases = [], []
     for n_in, n_out in zip(layers[:-1], layers[1:]):
-        if scheme == "xavier":
-            r = np.sqrt(6.0 / (n_in + n_out))
-            w, b = rng.uniform(-r, r, (n_out, n_in)), np.zeros(n_out)
-        elif scheme == "he":
-            w, b = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in)), np.zeros(n_out)
-        elif scheme == "uniform":
-            r = 1.0 / np.sqrt(n_in)
-            w, b = rng.uniform(-r, r, (n_out, n_in)), rng.uniform(-r, r, n_out)
-        elif scheme == "zeros":
-            w, b = np.zeros((n_out, n_in)), np.zeros(n_out)
-        else:
-            raise ValueError(f"unknown init scheme {scheme!r}; expected one of {INIT_SCHEMES}")
+        w, b = INITIALIZERS[scheme](rng, n_in, n_out)
         weights.append(w)
         biases.append(b)
     return Network(weights, biases, list(activations))

@@ -5,11 +5,10 @@ parameters, so a whole update is a handful of vector operations whatever the net
 `step(theta, grad)` changes theta in place; the gradient is computed elsewhere.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-
-NAMES = ("sgd", "momentum", "adam")
 
 
 @dataclass
@@ -24,30 +23,44 @@ class Optimizer:
     state: dict[str, np.ndarray] = field(default_factory=dict)
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
-        self.steps += 1
-        if self.name == "sgd":
-            # theta <- theta - lr * g
-            theta -= self.learning_rate * grad
-        elif self.name == "momentum":
-            # v <- mu * v + g (v = g on the first step); theta <- theta - lr * v
-            v = self.state.get("velocity")
-            if v is None:
-                v = self.state["velocity"] = grad.copy()
-            else:
-                v *= self.momentum
-                v += grad
-            theta -= self.learning_rate * v
-        elif self.name == "adam":
-            # m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2; bias-corrected, then
-            # theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
-            m = self.state.setdefault("m", np.zeros_like(theta))
-            v = self.state.setdefault("v", np.zeros_like(theta))
-            m *= self.beta1
-            m += (1 - self.beta1) * grad
-            v *= self.beta2
-            v += (1 - self.beta2) * grad * grad
-            m_hat = m / (1 - self.beta1 ** self.steps)
-            v_hat = v / (1 - self.beta2 ** self.steps)
-            theta -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
-        else:
+        if self.name not in STEPS:
             raise ValueError(f"unknown optimizer {self.name!r}; expected one of {NAMES}")
+        self.steps += 1
+        STEPS[self.name](self, theta, grad)
+
+
+def sgd_step(opt: Optimizer, theta: np.ndarray, grad: np.ndarray) -> None:
+    # theta <- theta - lr * g
+    theta -= opt.learning_rate * grad
+
+
+def momentum_step(opt: Optimizer, theta: np.ndarray, grad: np.ndarray) -> None:
+    # v <- mu * v + g (v = g on the first step); theta <- theta - lr * v
+    v = opt.state.get("velocity")
+    if v is None:
+        v = opt.state["velocity"] = grad.copy()
+    else:
+        v *= opt.momentum
+        v += grad
+    theta -= opt.learning_rate * v
+
+
+def adam_step(opt: Optimizer, theta: np.ndarray, grad: np.ndarray) -> None:
+    # m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2; bias-corrected, then
+    # theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
+    m = opt.state.setdefault("m", np.zeros_like(theta))
+    v = opt.state.setdefault("v", np.zeros_like(theta))
+    m *= opt.beta1
+    m += (1 - opt.beta1) * grad
+    v *= opt.beta2
+    v += (1 - opt.beta2) * grad * grad
+    m_hat = m / (1 - opt.beta1 ** opt.steps)
+    v_hat = v / (1 - opt.beta2 ** opt.steps)
+    theta -= opt.learning_rate * m_hat / (np.sqrt(v_hat) + opt.eps)
+
+
+# The registry, keyed by the public name the API, the URL and the page's <select> use.
+STEPS: dict[str, Callable[[Optimizer, np.ndarray, np.ndarray], None]] = {
+    "sgd": sgd_step, "momentum": momentum_step, "adam": adam_step,
+}
+NAMES = tuple(STEPS)

@@ -17,7 +17,12 @@ from app.nn.losses import LOSSES
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer
 
-REGULARIZATION = ("none", "l1", "l2")
+# Each penalty's gradient on a weight, keyed by its public name (biases are not penalised):
+# L1 = rate * sum|w| gives rate * sign(w); L2 = rate/2 * sum w^2 gives rate * w.
+REGULARIZERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "none": np.zeros_like, "l1": np.sign, "l2": np.asarray,
+}
+REGULARIZATION = tuple(REGULARIZERS)
 # A neuron counts as saturated for an example where its activation's slope is below this share
 # of the slope's largest value (sigmoid 0.25, tanh 1): gradients through it nearly vanish.
 SATURATION = 0.05
@@ -96,11 +101,7 @@ def regularize(flat: Flat, kind: str, rate: float) -> None:
     """Adds the penalty's gradient on the weights (not the biases): L2 rate*w, L1 rate*sign(w)."""
     if kind == "none" or rate == 0:
         return
-    w = flat.theta[:flat.n_weights]
-    if kind == "l2":
-        flat.grad[:flat.n_weights] += rate * w
-    else:
-        flat.grad[:flat.n_weights] += rate * np.sign(w)
+    flat.grad[:flat.n_weights] += rate * REGULARIZERS[kind](flat.theta[:flat.n_weights])
 
 
 @dataclass

@@ -26,6 +26,8 @@ from app.schemas.limits import (
     MAX_EXAMPLES,
     MAX_LEARNING_RATE,
     MAX_NEURONS,
+    MAX_REGULARIZATION_RATE,
+    MAX_SEED,
     MAX_TRACE_VALUES,
     MAX_WEIGHT_LAYERS,
 )
@@ -71,7 +73,7 @@ class InitSpec(Strict):
     scheme: InitScheme = Field("xavier", description=(
         "xavier: U(±√(6/(n_in+n_out))), biases 0; he: N(0, 2/n_in), biases 0; "
         "uniform: U(±1/√n_in) for weights and biases (torch.nn.Linear's default); zeros."))
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="The same seed gives the same numbers.")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="The same seed gives the same numbers.")
 
 
 class NetworkSpec(Strict):
@@ -251,6 +253,6 @@ class OptimizerSpec(Strict):
 
 class RegularizationSpec(Strict):
     kind: RegularizationKind = "none"
-    rate: float = Field(0.0, ge=0, le=10, description=(
+    rate: float = Field(0.0, ge=0, le=MAX_REGULARIZATION_RATE, description=(
         "Adds rate·w (l2) or rate·sign(w) (l1) to each weight's gradient; biases are not "
         "penalised. Reported losses are the data loss alone."))

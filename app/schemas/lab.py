@@ -27,6 +27,7 @@ from app.schemas.limits import (
     MAX_EPOCHS,
     MAX_LAYER_STEPS,
     MAX_POINTS,
+    MAX_SEED,
     MAX_TRAIN_WORK,
 )
 
@@ -45,7 +46,7 @@ class DatasetSpec(Strict):
         "1; classification otherwise. gauss is both: set task to choose."))
     n: int = Field(200, ge=2, le=MAX_POINTS, description="How many points to generate.")
     noise: float = Field(0.0, ge=0, le=1, description="0 clean, 1 the most.")
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     test_fraction: float = Field(0.5, ge=0, le=0.9, description="The share held out for testing.")
     points: list[Vector] | None = Field(None, min_length=2, max_length=MAX_POINTS, description=(
         "Explicit rows [x1, x2, label] (or [x1, label] for one input)."))
@@ -131,7 +132,7 @@ class TrainRequest(Strict):
     start_epoch: int = Field(0, ge=0, le=MAX_EPOCH_NUMBER, description=(
         "Epochs already trained: numbers the history, and fixes each epoch's shuffle, so two "
         "calls continue exactly as one."))
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seeds the shuffle of every epoch.")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Seeds the shuffle of every epoch.")
     boundary: BoundarySpec | None = None
 
     @model_validator(mode="after")

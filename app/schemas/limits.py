@@ -5,6 +5,8 @@ MAX_NEURONS = 64
 MAX_EXAMPLES = 4096
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_LEARNING_RATE = 100.0
+MAX_REGULARIZATION_RATE = 10.0
+MAX_SEED = 2**32 - 1
 MAX_GRADIENT_CHECK_PARAMETERS = 1000
 # The gradient check runs two forward passes per parameter over every example: examples ×
 # parameters² bounds its time (1e8 is about a second here; 2,000 examples × 950 parameters,

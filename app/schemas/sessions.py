@@ -23,6 +23,7 @@ from app.schemas.limits import (
     MAX_LEARNING_RATE,
     MAX_NEURONS,
     MAX_POINTS,
+    MAX_SEED,
     MAX_STEPS_IN_TRAINING_STEP,
 )
 
@@ -86,7 +87,7 @@ class LabDataset(Strict):
     task: Task
     n: int = Field(ge=2, le=MAX_POINTS)
     noise: float = Field(ge=0, le=1)
-    seed: int = Field(ge=0, le=2**32 - 1)
+    seed: int = Field(ge=0, le=MAX_SEED)
     test_fraction: float = Field(ge=0, le=0.9)
 
 
@@ -109,7 +110,7 @@ class LabSettings(Strict):
     batch_size: int = Field(ge=1, le=MAX_POINTS)
     regularization: RegularizationKind
     rate: float = Field(ge=0, le=10)
-    seed: int = Field(ge=0, le=2**32 - 1)
+    seed: int = Field(ge=0, le=MAX_SEED)
 
 
 class LabSnapshot(Strict):

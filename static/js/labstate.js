@@ -4,20 +4,19 @@
  * settings: it lives beside them in the orchestrator and is exported as JSON on request.
  */
 
+import { CATALOG, LIMITS } from './catalog.js';
 import { pack, unpack } from './url.js';
 
-export const DATASETS = {
-  classification: ['circle', 'xor', 'gauss', 'spiral', 'moons'],
-  regression: ['plane', 'gauss', 'sine'],
-};
-export const FEATURES = ['x1', 'x2', 'x1^2', 'x2^2', 'x1*x2', 'sin(x1)', 'sin(x2)'];
+export const DATASETS = CATALOG.datasets;
+export const FEATURES = CATALOG.features;
 export const FEATURE_LABELS = { x1: 'x₁', x2: 'x₂', 'x1^2': 'x₁²', 'x2^2': 'x₂²', 'x1*x2': 'x₁x₂', 'sin(x1)': 'sin x₁', 'sin(x2)': 'sin x₂' };
-export const HIDDEN_ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear'];
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
+export const HIDDEN_ACTIVATIONS = CATALOG.hidden_activations;
+export const OPTIMIZERS = CATALOG.optimizers;
 export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+// The lab's own choice: classification by BCE or MSE (regression always uses MSE).
 export const LOSSES = ['bce', 'mse'];
-export const REGULARIZATIONS = ['none', 'l1', 'l2'];
+export const REGULARIZATIONS = CATALOG.regularizations;
 export const BATCHES = [1, 5, 10, 25, 50, 100, 2000]; // 2000, the most points, is "all"
 export const POINT_COUNTS = [100, 200, 500, 1000];
 // The sliders' stops: a value between two would be drawn at one and used as the other.
@@ -25,8 +24,8 @@ export const NOISES = Array.from({ length: 21 }, (_, i) => Number((i * 0.05).toF
 export const TEST_SHARES = Array.from({ length: 10 }, (_, i) => Number((i * 0.1).toFixed(1)));
 export const MAX_HIDDEN_LAYERS = 6;
 export const MAX_NEURONS = 8;
-export const MAX_POINTS = 2000; // train and test together, as app/schemas.py allows
-export const MAX_SEED = 2 ** 32 - 1;
+export const MAX_POINTS = LIMITS.max_points; // train and test together
+export const MAX_SEED = LIMITS.max_seed;
 
 export const DEFAULT_LAB = {
   dataset: { name: 'circle', task: 'classification', n: 500, noise: 0, seed: 1, test_fraction: 0.5 },
@@ -60,7 +59,7 @@ export function featureValue(name, x1, x2) {
 /** Whether features need the second input: not available for one-input data (sine). */
 export const needsX2 = (feature) => feature.includes('x2');
 
-export const isOneDimensional = (lab) => (lab.points ? lab.points.train[0].length === 2 : lab.dataset.name === 'sine');
+export const isOneDimensional = (lab) => (lab.points ? lab.points.train[0].length === 2 : CATALOG.one_input_datasets.includes(lab.dataset.name));
 
 /** The output layer's activation: a probability for classes, a plain number for regression. */
 export const outputActivation = (lab) => (lab.dataset.task === 'classification' ? 'sigmoid' : 'linear');

@@ -15,24 +15,20 @@
  * }
  */
 
+import { CATALOG, LIMITS } from './catalog.js';
 import { nameText, neuronNames, weightNumber } from './steps.js';
 import { pack, unpack } from './url.js';
 
-// As app/schemas/limits.py has them.
-export const LIMITS = {
-  maxWeightLayers: 10, maxNeurons: 64, maxExamples: 4096, maxLearningRate: 100,
-  maxGradientCheckParameters: 1000, maxGradientCheckWork: 1e8,
-};
-export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky_relu', 'linear', 'softmax'];
-export const LOSSES = ['mse', 'bce', 'cross_entropy'];
-export const REQUIRED_OUTPUT = { bce: 'sigmoid', cross_entropy: 'softmax' };
-// As app/schemas/common.py has them: OptimizerSpec and RegularizationSpec.
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
-export const OPTIMIZER_DEFAULTS = { momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-export const REGULARIZATIONS = ['none', 'l1', 'l2'];
-export const MAX_REGULARIZATION_RATE = 10;
-const MAX_ABS_VALUE = 1e9;
-const MAX_STEPS = 1e9;
+export { LIMITS };
+export const ACTIVATIONS = CATALOG.activations;
+export const LOSSES = CATALOG.losses;
+export const REQUIRED_OUTPUT = CATALOG.required_output;
+export const OPTIMIZERS = CATALOG.optimizers;
+export const OPTIMIZER_DEFAULTS = CATALOG.optimizer_defaults;
+export const REGULARIZATIONS = CATALOG.regularizations;
+export const MAX_REGULARIZATION_RATE = LIMITS.max_regularization_rate;
+const MAX_ABS_VALUE = LIMITS.max_abs_value;
+const MAX_STEPS = LIMITS.max_optimizer_steps;
 
 // inputNames: labels for the input neurons (the lab's features), or null for x1, x2, ...
 const DEFAULT_VIEW = { example: 0, selected: null, decimals: 4, projector: false, speed: 1, playing: false, inputNames: null, graph: null, matrices: false };
@@ -61,7 +57,7 @@ export function shareable(state) {
 }
 
 /** The most training steps a link may ask for: each is one /trace call, made one after another. */
-export const MAX_ITERATION = 500;
+export const MAX_ITERATION = LIMITS.max_iteration;
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 export const DECIMALS = [2, 3, 4, 5, 6, 8];
 
@@ -159,7 +155,7 @@ function optimizerProblem(opt, layers) {
   const unknown = Object.keys(opt).filter((k) => !['name', 'learning_rate', 'state', ...Object.keys(OPTIMIZER_DEFAULTS)].includes(k));
   if (unknown.length) return `has a field “${unknown[0].slice(0, 20)}” no optimizer has`;
   if (!OPTIMIZERS.includes(opt.name)) return `“${String(opt.name).slice(0, 20)}” is not one of ${OPTIMIZERS.join(', ')}`;
-  if (!inRange(opt.learning_rate, 0, LIMITS.maxLearningRate, { above: true })) return `learning rate ${quote(opt.learning_rate)} is not above 0 and at most ${LIMITS.maxLearningRate}`;
+  if (!inRange(opt.learning_rate, 0, LIMITS.max_learning_rate, { above: true })) return `learning rate ${quote(opt.learning_rate)} is not above 0 and at most ${LIMITS.max_learning_rate}`;
   for (const key of ['momentum', 'beta1', 'beta2']) {
     if (key in opt && !inRange(opt[key], 0, 1, { below: true })) return `${key} ${quote(opt[key])} is not from 0 up to (not including) 1`;
   }
@@ -190,7 +186,7 @@ function readTraining(rawSetup, problems) {
     const why = optimizerProblem(opt, setup.network.layers);
     if (why) {
       delete setup.optimizer;
-      if (setup.learning_rate === undefined) setup.learning_rate = inRange(opt?.learning_rate, 0, LIMITS.maxLearningRate) ? opt.learning_rate : 0.5;
+      if (setup.learning_rate === undefined) setup.learning_rate = inRange(opt?.learning_rate, 0, LIMITS.max_learning_rate) ? opt.learning_rate : 0.5;
       problems.push(`The link's optimizer ${why}: stepping with plain gradient descent at η = ${setup.learning_rate} instead.`);
     } else if ('learning_rate' in setup) {
       delete setup.learning_rate; // as /trace has it: with an optimizer, its own η is the one used
@@ -311,7 +307,7 @@ export function traceRequest(setup, network, optimizerState = setup.optimizer?.s
     loss: setup.loss, inputs: setup.inputs, targets: setup.targets,
     learning_rate: setup.learning_rate, update_biases: setup.update_biases,
     per_example: setup.inputs.length > 1 && setup.inputs.length * nWeights <= 131072,
-    gradient_check: nParams <= LIMITS.maxGradientCheckParameters && setup.inputs.length * nParams ** 2 <= LIMITS.maxGradientCheckWork,
+    gradient_check: nParams <= LIMITS.max_gradient_check_parameters && setup.inputs.length * nParams ** 2 <= LIMITS.max_gradient_check_work,
   };
   if (setup.optimizer) {
     delete request.learning_rate; // the optimizer carries its own

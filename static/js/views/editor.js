@@ -16,8 +16,8 @@ export function parseLayers(text) {
   if (!parts.every((p) => /^[0-9]+$/.test(p))) return { problem: 'layers are whole numbers joined by dashes, like 2-3-2' };
   const layers = parts.map(Number);
   if (layers.length < 2) return { problem: 'layers need at least an input and an output layer' };
-  if (layers.length > LIMITS.maxWeightLayers + 1) return { problem: `layers allow at most ${LIMITS.maxWeightLayers} weight layers` };
-  if (layers.some((n) => n < 1 || n > LIMITS.maxNeurons)) return { problem: `each layer has 1 to ${LIMITS.maxNeurons} neurons` };
+  if (layers.length > LIMITS.max_weight_layers + 1) return { problem: `layers allow at most ${LIMITS.max_weight_layers} weight layers` };
+  if (layers.some((n) => n < 1 || n > LIMITS.max_neurons)) return { problem: `each layer has 1 to ${LIMITS.max_neurons} neurons` };
   return { layers };
 }
 
@@ -81,7 +81,7 @@ export function createEditor(root, { onChange, onClose }) {
   });
   loss.addEventListener('change', () => { const name = loss.value; change('loss', (s) => withLoss(s, name)); });
   lr.addEventListener('change', () => {
-    const { value, problem } = parseNumber(lr.value, { min: 0, max: LIMITS.maxLearningRate, name: 'The learning rate' });
+    const { value, problem } = parseNumber(lr.value, { min: 0, max: LIMITS.max_learning_rate, name: 'The learning rate' });
     const zero = !problem && value === 0 && setup.optimizer ? `The learning rate of ${optimizer.selectedOptions[0].text} must be above 0` : '';
     if (problem || zero) refuse('lr', `${problem || zero}; it stays ${learningRate(setup)}.`);
     else change('lr', (s) => withLearningRate(s, value));

@@ -163,6 +163,21 @@ def test_a_tap_adds_a_point_and_a_long_press_or_remove_mode_removes_it(touch):
     expect(touch.locator("#tap-note")).to_contain_text("No point there")
 
 
+def test_on_a_phone_play_and_the_epoch_stay_in_reach_while_the_page_scrolls(touch):
+    if touch.viewport_size["width"] > 800:
+        pytest.skip("one column only under 800 px")
+    toolbar = touch.locator(".toolbar")
+    assert toolbar.bounding_box()["height"] <= 70
+    touch.locator("#lab-network").scroll_into_view_if_needed()
+    assert touch.evaluate("scrollY") > 300
+    play = touch.locator(".toolbar .play")
+    box = play.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 70 and box["x"] + box["width"] <= 390
+    expect(touch.locator("#epoch")).to_be_in_viewport()
+    touch.locator(".toolbar .step").tap()
+    expect(touch.locator("#epoch")).to_have_text("000001")
+
+
 def test_layers_change_by_touch(touch):
     # The diagram is redrawn whenever its panel settles in size, replacing its buttons: tap
     # finds the button afresh (and scrolls to it) rather than holding on to an early one.

@@ -108,6 +108,23 @@ def test_every_control_is_big_enough_for_a_thumb(screen):
     assert small == []
 
 
+@pytest.mark.parametrize("screen", ["390x844"], indirect=True)
+def test_a_phone_gives_the_toolbar_one_row_and_reaches_every_control_by_scrolling_it(screen):
+    toolbar = screen.locator("#toolbar")
+    height = toolbar.bounding_box()["height"]
+    assert height <= 70, f"the toolbar is {height:.0f} px: it wraps"
+    assert screen.locator("#diagram").bounding_box()["y"] <= 90
+    # The last control is off to the right; scrolling the row (not the page) brings it in.
+    projector = screen.locator("#toolbar .projector")
+    assert projector.bounding_box()["x"] >= 390
+    projector.scroll_into_view_if_needed()
+    box = projector.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert no_sideways_scroll(screen)
+    projector.tap()
+    expect(screen.locator("body")).to_have_class(re.compile(r"\bprojector\b"))
+
+
 def swipe(page, dx):
     """A one-finger swipe across the diagram, as touch events (which become pointer events)."""
     box = page.locator("#diagram").bounding_box()

@@ -10,8 +10,8 @@ from app.codegen import numpy_script, torch_script
 from app.jsonbody import FastJSONRoute
 from app.nn.trace import parameter_slice, training_step
 from app.presets import PRESETS
-from app.responses import JSONBytes, example, slice_json, trace_json
-from app.schemas.common import ErrorBody
+from app.responses import JSONBytes, example, network_json, slice_json, trace_json
+from app.schemas.common import ErrorBody, NetworkSpec
 from app.schemas.engine import LossSliceRequest, LossSliceResponse, TraceRequest, TraceResponse
 from app.schemas.limits import MAX_ABS_VALUE
 from app.work import BUSY, POOL
@@ -31,6 +31,9 @@ TRACE_EXAMPLES["init"] = {"summary": "Weights from a seeded scheme", "value": {
                 "init": {"scheme": "xavier", "seed": 0}},
     "loss": "bce", "inputs": [[0.5, -1.0], [1.0, 0.2]], "targets": [[1], [0]],
     "learning_rate": 0.1, "gradient_check": True}}
+
+NETWORK_EXAMPLE = {"init": {"summary": "Xavier's weights from seed 0",
+                            "value": TRACE_EXAMPLES["init"]["value"]["network"]}}
 
 SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, row 0, col 0)",
                                 "value": {**PRESETS["classic"].request.model_dump(
@@ -74,6 +77,15 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
     if values <= INLINE_VALUES and check <= INLINE_CHECK_WORK:
         return step()
     return await POOL.run(step, request=http)
+
+
+@router.post("/network", operation_id="network", response_model=NetworkSpec,
+             summary="A network's explicit weights")
+def network(spec: Annotated[NetworkSpec, Body(openapi_examples=NETWORK_EXAMPLE)]) -> Response:
+    """The network a spec describes, with every weight and bias written out: what an `init`
+    scheme and seed draw (the same numbers /trace starts from), to read, edit or post back as
+    weights."""
+    return JSONBytes(network_json(spec.build()))
 
 
 @router.post("/loss-slice", operation_id="lossSlice",

@@ -36,6 +36,8 @@ export function withNetwork(trace, network) {
   }
   return trace;
 }
+/** @returns {Promise<object>} the network a spec describes, every weight written out (an `init` scheme's draw) */
+export const network = (spec) => call('/api/v1/network', spec);
 /** @returns {Promise<string>} a runnable script (lang 'numpy' or 'pytorch') that reproduces a traced step */
 export const code = (request, lang) => call(`/api/v1/code?lang=${encodeURIComponent(lang)}`, request, { text: true });
 /** @returns {Promise<object>} the loss along one parameter */

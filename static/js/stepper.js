@@ -488,6 +488,9 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
     // Said once: the unknown preset's sentence already names what is shown.
     if (!linked && params.get('s') !== null && !(asked !== null && name !== asked)) problems.push(`Showing the ${name} preset instead.`);
     try {
+      // A network given as an init scheme and seed (as the API takes it): its weights written
+      // out, the same numbers, so they can be shown, edited and carried on in links.
+      if (state.setup.network.init) state = { ...state, setup: { ...state.setup, network: await api.network(state.setup.network) } };
       await refresh();
     } catch (error) {
       // A link whose network the API refuses: open the preset instead, and say why.

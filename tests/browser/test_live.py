@@ -111,6 +111,36 @@ def test_a_phone_follows_and_can_explore_alone(browser, base_url, lesson):
     assert student.problems == []
 
 
+def test_a_session_made_by_the_api_from_a_seed_can_be_explored(browser, base_url):
+    import httpx
+
+    from tests.routes.test_sessions import STEP
+
+    setup = {**STEP["setup"], "network": {"layers": [2, 3, 2], "activations": ["tanh", "sigmoid"],
+                                         "init": {"scheme": "xavier", "seed": 3}}}
+    state = {**STEP, "setup": setup, "position": {"iteration": 0, "step": 3}}
+    s = httpx.post(f"{base_url}/api/v1/sessions", json={"page": "step", "state": state}).json()
+    weights = httpx.post(f"{base_url}/api/v1/network", json=setup["network"]).json()["weights"]
+    student = join(browser, base_url, s["join_code"])
+    expect(position(student)).to_contain_text("step 4 of")
+    student.locator(".explore").click()
+    student.wait_for_url(re.compile(r"/\?s="))
+    student.wait_for_selector("body.ready")
+    expect(student.locator("#error")).to_be_hidden()
+    expect(position(student)).to_contain_text("step 4 of")
+    # The learner's own page has the seed's weights written out, to edit and carry in links.
+    linked = student.wait_for_function("""() => {
+        const s = new URLSearchParams(location.search).get('s')
+          .replace(/-/g, '+').replace(/_/g, '/');
+        const bytes = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+        const state = JSON.parse(new TextDecoder().decode(bytes));
+        return state.setup.network.weights && state;
+    }""").json_value()
+    assert linked["setup"]["network"]["weights"] == weights
+    assert "init" not in linked["setup"]["network"]
+    student.context.close()
+
+
 def test_ending_the_session_tells_the_class(browser, base_url, lesson):
     teacher, code = lesson
     student = join(browser, base_url, code)

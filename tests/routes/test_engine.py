@@ -66,6 +66,33 @@ def test_init_is_reproducible_from_the_seed(client):
     assert other.json()["loss"] != first["loss"]
 
 
+def test_network_writes_out_the_weights_an_init_draws(client):
+    spec = {"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"],
+            "init": {"scheme": "he", "seed": 12}}
+    answer = client.post("/api/v1/network", json=spec)
+    assert answer.status_code == 200
+    network = answer.json()
+    assert [len(w) for w in network["weights"]] == [4, 1]
+    assert [len(w[0]) for w in network["weights"]] == [2, 4]
+    assert "init" not in network
+    # The same numbers /trace starts from: posted back as weights, the step is the same.
+    request = {"loss": "bce", "inputs": [[0.5, -1]], "targets": [[1]]}
+    by_seed = client.post("/api/v1/trace", json={**request, "network": spec}).json()
+    by_weights = client.post("/api/v1/trace", json={**request, "network": network}).json()
+    assert by_weights == by_seed
+    # Explicit weights come back as they were given, biases filled in.
+    given = CLASSIC["network"]
+    assert client.post("/api/v1/network", json=given).json() == given
+    no_biases = {k: v for k, v in given.items() if k != "biases"}
+    assert client.post("/api/v1/network", json=no_biases).json()["biases"] == [[0, 0], [0, 0]]
+
+
+def test_network_names_what_is_missing(client):
+    answer = client.post("/api/v1/network", json={"layers": [2, 1], "activations": ["sigmoid"]})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["type"] == "weights_or_init"
+
+
 def test_exploding_network_answers_200_diverged_with_nulls(client):
     # Every value within the bound of ±1e9, yet ten linear layers reach 1e99 and the update
     # overshoots past what a float holds.

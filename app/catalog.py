@@ -46,5 +46,8 @@ def catalog() -> dict:
             "max_iteration": limits.MAX_ITERATION,
             "max_points": limits.MAX_POINTS,
             "max_seed": limits.MAX_SEED,
+            "lab_max_hidden_layers": limits.LAB_MAX_HIDDEN_LAYERS,
+            "lab_max_neurons": limits.LAB_MAX_NEURONS,
+            "max_loss_points": limits.MAX_LOSS_POINTS,
         },
     }

@@ -40,7 +40,14 @@ MAX_EPOCH_NUMBER = 1_000_000_000
 MAX_ITERATION = 500
 MAX_STEPS_IN_TRAINING_STEP = 10_000
 
+# The lab's own page draws at most this many hidden layers of this many neurons (the API's /train
+# takes MAX_WEIGHT_LAYERS of MAX_NEURONS); a presented lab's settings hold to the page's.
+LAB_MAX_HIDDEN_LAYERS = 6
+LAB_MAX_NEURONS = 8
+
 # Live sessions
+# A presented lab's loss curve, thinned to this many points: a late joiner sees the whole run.
+MAX_LOSS_POINTS = 200
 MAX_SESSION_STATE_BYTES = 1024 * 1024
 DEFAULT_MAX_SESSIONS = 1000
 DEFAULT_SESSION_TTL_SECONDS = 24 * 3600

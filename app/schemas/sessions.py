@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.schemas.common import (
+    Finite,
     LossName,
     NetworkSpec,
     OptimizerName,
@@ -18,11 +19,16 @@ from app.schemas.common import (
 from app.schemas.engine import ParameterRef, TraceRequest, check_parameter
 from app.schemas.lab import DatasetName, FeatureName
 from app.schemas.limits import (
+    LAB_MAX_HIDDEN_LAYERS,
+    LAB_MAX_NEURONS,
+    MAX_EPOCH_NUMBER,
     MAX_EXAMPLES,
     MAX_ITERATION,
     MAX_LEARNING_RATE,
+    MAX_LOSS_POINTS,
     MAX_NEURONS,
     MAX_POINTS,
+    MAX_REGULARIZATION_RATE,
     MAX_SEED,
     MAX_STEPS_IN_TRAINING_STEP,
 )
@@ -102,22 +108,44 @@ class LabSettings(Strict):
     dataset: LabDataset
     points: LabPoints | None = None
     features: list[FeatureName] = Field(min_length=1, max_length=7)
-    hidden: list[Annotated[int, Field(ge=1, le=8)]] = Field(max_length=6)
+    hidden: list[Annotated[int, Field(ge=1, le=LAB_MAX_NEURONS)]] = Field(
+        max_length=LAB_MAX_HIDDEN_LAYERS)
     activation: Literal["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
     loss: LossName
     optimizer: OptimizerName
     learning_rate: float = Field(gt=0, le=MAX_LEARNING_RATE)
     batch_size: int = Field(ge=1, le=MAX_POINTS)
     regularization: RegularizationKind
-    rate: float = Field(ge=0, le=10)
+    rate: float = Field(ge=0, le=MAX_REGULARIZATION_RATE)
     seed: int = Field(ge=0, le=MAX_SEED)
+
+
+class LabLosses(Strict):
+    """The run's loss so far, thinned to at most MAX_LOSS_POINTS epochs (first and last kept),
+    so a student who joins late sees the whole curve, not just what happened since."""
+
+    epochs: list[Annotated[int, Field(ge=0, le=MAX_EPOCH_NUMBER)]] = Field(
+        max_length=MAX_LOSS_POINTS)
+    train: list[Finite | None] = Field(max_length=MAX_LOSS_POINTS)
+    test: list[Finite | None] = Field(max_length=MAX_LOSS_POINTS,
+                                      description="null where there is no test set.")
+
+    @model_validator(mode="after")
+    def check_lengths(self) -> "LabLosses":
+        for name in ("train", "test"):
+            if len(getattr(self, name)) != len(self.epochs):
+                raise rule_broken(name, "shape", f"needs one value per epoch: {len(self.epochs)}")
+        if any(b <= a for a, b in zip(self.epochs, self.epochs[1:])):
+            raise rule_broken("epochs", "order", "epochs go up, each once")
+        return self
 
 
 class LabSnapshot(Strict):
     """Where training is: followers draw the boundary from these weights themselves."""
 
     network: NetworkSpec
-    epoch: int = Field(ge=0, le=10**9)
+    epoch: int = Field(ge=0, le=MAX_EPOCH_NUMBER)
+    losses: LabLosses | None = None
 
 
 class LabState(Strict):

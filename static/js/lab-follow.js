@@ -54,8 +54,16 @@ function received({ state, frame }) {
   render();
 }
 
-/** The losses of the snapshots seen, as a chart; a new run (new data or network) starts it over. */
+/**
+ * The loss chart's points: the presenter's own curve of the whole run when the change carries
+ * it; otherwise those of the snapshots seen here, a new run (new data or network) starting over.
+ */
 function record() {
+  const curve = snapshot?.losses;
+  if (curve) {
+    Object.assign(losses, { key: '', epochs: [...curve.epochs], train: [...curve.train], test: [...curve.test] });
+    return;
+  }
   const { dataset, points, features, hidden, activation, seed } = settings;
   const key = JSON.stringify([dataset, points, features, hidden, activation, seed, lossName(settings)]);
   const last = losses.epochs[losses.epochs.length - 1];

@@ -6,6 +6,7 @@
  */
 
 import * as api from './api.js';
+import { LIMITS } from './catalog.js';
 import { createLabPresenting } from './lab-present.js';
 import { checkExport, checkLab, DATASETS, datasetSpec, DEFAULT_LAB, decodeLab, encodeLab, FEATURE_LABELS, featureValue, fromCsv, isOneDimensional, needsX2, networkSpec, stepperTraining, toCsv, trainRequest } from './labstate.js';
 import { encode as encodeStepper } from './state.js';
@@ -74,7 +75,21 @@ function liveState() {
   const net = run?.network;
   return { settings: lab, snapshot: net ? {
     network: { layers: net.layers, activations: net.activations, weights: net.weights, biases: net.biases },
-    epoch: run.epoch } : null };
+    epoch: run.epoch, losses: lossCurve(history) } : null };
+}
+
+/**
+ * The run's losses for the class, thinned to at most LOSS_POINTS epochs spread evenly (first
+ * and last kept) and to four significant digits: a student who joins late sees the whole curve
+ * for a couple of kilobytes a change.
+ */
+function lossCurve(epochs) {
+  const n = epochs.length;
+  if (!n) return null;
+  const k = Math.min(n, LIMITS.max_loss_points);
+  const picked = k === 1 ? [epochs[n - 1]] : Array.from({ length: k }, (_, i) => epochs[Math.round((i * (n - 1)) / (k - 1))]);
+  const short = (v) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(4)) : null);
+  return { epochs: picked.map((h) => h.epoch), train: picked.map((h) => short(h.train_loss)), test: picked.map((h) => short(h.test_loss)) };
 }
 
 /** A presented state shown here: its settings, and training carried on from its weights. */

@@ -22,8 +22,8 @@ export const POINT_COUNTS = [100, 200, 500, 1000];
 // The sliders' stops: a value between two would be drawn at one and used as the other.
 export const NOISES = Array.from({ length: 21 }, (_, i) => Number((i * 0.05).toFixed(2)));
 export const TEST_SHARES = Array.from({ length: 10 }, (_, i) => Number((i * 0.1).toFixed(1)));
-export const MAX_HIDDEN_LAYERS = 6;
-export const MAX_NEURONS = 8;
+export const MAX_HIDDEN_LAYERS = LIMITS.lab_max_hidden_layers;
+export const MAX_NEURONS = LIMITS.lab_max_neurons;
 export const MAX_POINTS = LIMITS.max_points; // train and test together
 export const MAX_SEED = LIMITS.max_seed;
 

@@ -118,6 +118,21 @@ def test_students_follow_the_lab_as_the_teacher_trains(browser, base_url, lab_le
     assert student.problems == []
 
 
+def test_a_student_who_joins_late_sees_the_whole_loss_curve(browser, base_url, lab_lesson):
+    teacher, code = lab_lesson
+    for n in range(1, 7):
+        teacher.click(".step")
+        expect(teacher.locator("#epoch")).to_have_text(f"{n:06d}")
+    student = join(browser, base_url, code)
+    expect(student.locator("#epoch")).to_have_text("000006")
+    chart = student.locator("#loss-chart polyline").first
+    expect(chart).to_be_attached()
+    assert len(chart.get_attribute("points").split()) == 6  # epochs 1 to 6, not only the last
+    teacher_points = teacher.locator("#loss-chart polyline").first.get_attribute("points")
+    assert len(teacher_points.split()) == 6
+    student.context.close()
+
+
 def test_a_phone_follows_without_sideways_scroll_and_explores_alone(browser, base_url, lab_lesson):
     teacher, code = lab_lesson
     teacher.click(".dataset[data-name='moons']")

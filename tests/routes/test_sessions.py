@@ -149,6 +149,28 @@ def test_a_lab_session_carries_settings_and_a_snapshot(client):
     assert client.post("/api/v1/sessions", json={"page": "step", "state": LAB}).status_code == 422
 
 
+def test_a_lab_snapshot_may_carry_the_runs_loss_curve(client):
+    state = copy.deepcopy(LAB)
+    curve = {"epochs": [1, 6, 12], "train": [0.69, 0.41, 0.2], "test": [0.7, None, 0.25]}
+    state["snapshot"]["losses"] = curve
+    s = create(client, "lab", state)
+    assert client.get(f"/api/v1/sessions/{s['id']}").json()["state"]["snapshot"]["losses"] == curve
+
+
+@pytest.mark.parametrize("curve, field", [
+    ({"epochs": [1, 2], "train": [0.5], "test": [None, None]}, "train"),
+    ({"epochs": [2, 2], "train": [0.5, 0.4], "test": [None, None]}, "epochs"),
+    ({"epochs": list(range(201)), "train": [0.5] * 201, "test": [None] * 201}, "epochs"),
+    ({"epochs": [1], "train": [1e300], "test": [None]}, "train.0"),
+])
+def test_a_loss_curve_that_does_not_add_up_is_refused(client, curve, field):
+    state = copy.deepcopy(LAB)
+    state["snapshot"]["losses"] = curve
+    response = client.post("/api/v1/sessions", json={"page": "lab", "state": state})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == f"state.snapshot.losses.{field}"
+
+
 def test_ending_a_session_needs_the_token_and_then_it_is_gone(client):
     s = create(client)
     assert client.delete(f"/api/v1/sessions/{s['id']}").status_code == 401

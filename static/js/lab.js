@@ -27,6 +27,9 @@ const linked = decodeLab(location.search); // {lab, problems}, or null without a
 let lab = linked?.lab ?? structuredClone(DEFAULT_LAB);
 let run = null; // the last /train answer: network, optimizer, epoch, neurons, boundary
 let history = [];
+// A resumed presentation's loss curve up to where this page took over: the class keeps seeing
+// the whole run after the presenter's page reloads.
+let carried = null;
 let data = null; // the points: {train: {x, y}, test: {x, y}, task, inputs}
 let playing = false;
 let inFlight = false;
@@ -83,7 +86,11 @@ function liveState() {
  * and last kept) and to four significant digits: a student who joins late sees the whole curve
  * for a couple of kilobytes a change.
  */
-function lossCurve(epochs) {
+function lossCurve(own) {
+  const start = own.length ? own[0].epoch : Infinity;
+  const before = (carried?.epochs ?? []).map((epoch, i) => ({ epoch, train_loss: carried.train[i], test_loss: carried.test[i] }))
+    .filter((h) => h.epoch < start);
+  const epochs = [...before, ...own];
   const n = epochs.length;
   if (!n) return null;
   const k = Math.min(n, LIMITS.max_loss_points);
@@ -102,6 +109,7 @@ async function adopt(state) {
     playing = false;
     queued = 0;
     history = [];
+    carried = snapshot?.losses ?? null;
     run = null;
     lab = settings;
     writeUrl();
@@ -170,6 +178,7 @@ async function reset() {
   generation += 1;
   queued = 0;
   history = [];
+  carried = null;
   run = null;
   playing = false;
   await trainFor(0);
@@ -403,6 +412,7 @@ async function importFile(file) {
     lab = checked.lab;
     data = points;
     history = checked.history;
+    carried = null; // an import's history is the whole run
     run = answer;
     writeUrl();
     unshared = true;

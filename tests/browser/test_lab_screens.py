@@ -178,6 +178,23 @@ def test_on_a_phone_play_and_the_epoch_stay_in_reach_while_the_page_scrolls(touc
     expect(touch.locator("#epoch")).to_have_text("000001")
 
 
+def test_on_a_phone_a_refused_import_is_said_where_the_student_is(touch, tmp_path):
+    if touch.viewport_size["width"] > 800:
+        pytest.skip("one column only under 800 px")
+    touch.locator("#lab-network").scroll_into_view_if_needed()
+    assert touch.evaluate("scrollY") > 300
+    path = tmp_path / "not-ours.json"
+    path.write_text('{"hello": 1}')
+    touch.set_input_files(".import", str(path))
+    notice = touch.locator("#notice")
+    expect(notice).to_contain_text("nothing changed")
+    expect(notice).to_be_in_viewport()
+    box = notice.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= touch.viewport_size["height"]
+    notice.locator(".dismiss").tap()
+    expect(notice).to_be_hidden()
+
+
 def test_layers_change_by_touch(touch):
     # The diagram is redrawn whenever its panel settles in size, replacing its buttons: tap
     # finds the button afresh (and scrolls to it) rather than holding on to an early one.

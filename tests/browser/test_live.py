@@ -191,6 +191,20 @@ def test_the_handout_has_every_step_and_prints_cleanly(browser, base_url, tmp_pa
     assert page.problems == []
 
 
+def test_the_handout_reads_on_a_phone_without_panning_sideways(browser, base_url):
+    page = new_page(browser, base_url, size=(390, 844), touch=True)
+    page.goto(base_url + "/handout?preset=classic")
+    page.wait_for_selector("body.ready")
+    expect(page.locator(".handout-step")).to_have_count(35)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # What is wider than the phone scrolls in its own line, its start in view.
+    starts = page.evaluate("""() => [...document.querySelectorAll('.handout-step .formula')]
+      .map((f) => f.getBoundingClientRect().left)""")
+    assert min(starts) >= 0
+    page.context.close()
+    assert page.problems == []
+
+
 def test_a_push_that_fails_is_retried_and_said(browser, base_url, lesson):
     teacher, code = lesson
     student = join(browser, base_url, code)

@@ -55,8 +55,8 @@ export function hasParameter(layers, p) {
   return p.kind === 'bias' || (p.kind === 'weight' && p.col >= 0 && p.col < layers[p.layer]);
 }
 
-/** A layer with at most this many edges is updated in one step, and the diagram labels all its edges. */
-export const SMALL_LAYER = 4;
+/** A layer with at most this many edges is updated in one step. */
+const SMALL_LAYER = 4;
 /** At most this many weights in one update step: a longer table runs out of its panel. */
 const UPDATE_ROWS = 8;
 

@@ -136,6 +136,17 @@ def test_no_label_overlaps_another_or_a_neuron_in_a_3_5_5_2_network(watched, bas
     assert_clear(results)
 
 
+@pytest.mark.parametrize("size", [(1280, 720), (390, 844)])
+def test_a_2_3_1_network_labels_every_weight_without_overlap(watched, base_url, size):
+    page = open_page(watched, base_url, link([2, 3, 1]), size)
+    results = walk(page)
+    assert_clear(results)
+    if size == (1280, 720):
+        # Six weights into the hidden layer, three out of it, four biases, one target: all
+        # drawn on the first step, not only those the step touches.
+        assert results[0][2]["labels"] >= 14 and results[0][2]["unplaced"] == ""
+
+
 def test_a_large_layer_pages_through_its_update(watched, base_url):
     page = open_page(watched, base_url, link([3, 5, 5, 2]))
     page.keyboard.press("5")

@@ -8,11 +8,14 @@
  */
 
 import { fmt } from '../format.js';
-import { nameText, SMALL_LAYER, weightNumber } from '../steps.js';
+import { nameText, weightNumber } from '../steps.js';
 import { placeLabels, segmentMeetsBox } from './labels.js';
 import { networkLayout, neuronText, radiusFor } from './netlayout.js';
 import { el } from './svg.js';
 
+// A layer with at most this many edges labels every one of them (where there is room; the rest
+// only where the step is): a 2-3 layer reads whole, a 3-3 or larger one would be a pile.
+const LABELLED_LAYER = 6;
 const NOTE = ['Compact drawing: too many neurons to label.', 'Values show only where the step is;', 'the formula lists them all.'];
 const CENTRED = { 'text-anchor': 'middle', 'dominant-baseline': 'central' };
 
@@ -83,7 +86,7 @@ export function createDiagram(svg, { onSelect }) {
       el('title', {}, g, title);
       return { g, lines, name, title, label: null, width: '' }; // edge labels are made when first shown
     })));
-    parts.small = layers.slice(1).map((n, l) => n * layers[l] <= SMALL_LAYER);
+    parts.small = layers.slice(1).map((n, l) => n * layers[l] <= LABELLED_LAYER);
     parts.neurons = layers.map((n, i) => Array.from({ length: n }, (_, j) => {
       const kind = `neuron${i === 0 ? ' input' : ''}${i === layers.length - 1 ? ' output' : ''}`;
       const g = el('g', { class: kind, 'data-neuron': `${i},${j}` }, gNeurons);

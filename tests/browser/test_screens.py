@@ -84,6 +84,14 @@ def position(page):
 def test_nothing_scrolls_sideways_and_next_steps(screen):
     page = screen
     assert no_sideways_scroll(page)
+    # The step bar keeps every phase's name whole and clear of the position beside it.
+    cut = page.evaluate("""[...document.querySelectorAll('#timeline .phase-segment')]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)""")
+    assert cut == []
+    phases = page.locator("#timeline .phases").bounding_box()
+    where = page.locator("#timeline .position").bounding_box()
+    beside = phases["x"] + phases["width"] <= where["x"]
+    assert beside or phases["y"] + phases["height"] <= where["y"]
     assert page.locator("#diagram").bounding_box()["width"] >= 0.5 * page.viewport_size["width"]
     nxt = page.locator("#stepnav .next") if page.touch else page.locator("#toolbar .next")
     expect(nxt).to_be_visible()
@@ -117,9 +125,12 @@ def test_a_phone_gives_the_toolbar_one_row_and_reaches_every_control_by_scrollin
     # The last control is off to the right; scrolling the row (not the page) brings it in.
     projector = screen.locator("#toolbar .projector")
     assert projector.bounding_box()["x"] >= 390
+    mask = "getComputedStyle(document.querySelector('.toolbar')).maskImage"
+    assert "gradient" in screen.evaluate(mask)  # the row fades out where there is more
     projector.scroll_into_view_if_needed()
     box = projector.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    screen.wait_for_function(f"() => {mask} === 'none'")  # at its end, nothing fades
     assert no_sideways_scroll(screen)
     projector.tap()
     expect(screen.locator("body")).to_have_class(re.compile(r"\bprojector\b"))
@@ -147,12 +158,24 @@ def test_a_swipe_steps_forwards_and_back(screen):
     expect(screen.locator("#timeline .position")).to_contain_text("step 2 of")
 
 
-@pytest.mark.parametrize("screen", ["768x1024"], indirect=True)
-def test_projector_mode_on_a_tablet_keeps_next_and_a_way_out(screen):
+@pytest.mark.parametrize("screen", ["768x1024", "390x844"], indirect=True)
+def test_projector_mode_on_a_tablet_or_phone_fits_with_next_and_a_way_out(screen):
     page = screen
     page.locator("#toolbar .projector").tap()
     expect(page.locator("body")).to_have_class(PROJECTOR)
     expect(page.locator("#toolbar")).to_be_hidden()
+    # One screen, nothing to scroll to: the step bar and its way out are in view as it opens.
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    scroll = page.evaluate("[document.documentElement.scrollWidth,"
+                           " document.documentElement.scrollHeight]")
+    assert scroll == [width, height]
+    for sel in ("#stepnav .next", "#stepnav .exit", "#timeline .phases"):
+        box = page.locator(sel).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, sel
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, sel
+    cut = page.evaluate("""[...document.querySelectorAll('#timeline .phase-segment')]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)""")
+    assert cut == []
     page.locator("#stepnav .next").tap()
     expect(page.locator("#timeline .position")).to_contain_text("step 2 of")
     page.locator("#stepnav .exit").tap()

@@ -87,16 +87,20 @@ function liveState() {
  * for a couple of kilobytes a change.
  */
 function lossCurve(own) {
-  const start = own.length ? own[0].epoch : Infinity;
-  const before = (carried?.epochs ?? []).map((epoch, i) => ({ epoch, train_loss: carried.train[i], test_loss: carried.test[i] }))
-    .filter((h) => h.epoch < start);
-  const epochs = [...before, ...own];
+  const epochs = [...earlier(), ...own];
   const n = epochs.length;
   if (!n) return null;
   const k = Math.min(n, LIMITS.max_loss_points);
   const picked = k === 1 ? [epochs[n - 1]] : Array.from({ length: k }, (_, i) => epochs[Math.round((i * (n - 1)) / (k - 1))]);
   const short = (v) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(4)) : null);
   return { epochs: picked.map((h) => h.epoch), train: picked.map((h) => short(h.train_loss)), test: picked.map((h) => short(h.test_loss)) };
+}
+
+/** A resumed presentation's losses from before this page's own history began (see `carried`). */
+function earlier() {
+  const start = history.length ? history[0].epoch : Infinity;
+  return (carried?.epochs ?? []).map((epoch, i) => ({ epoch, train_loss: carried.train[i], test_loss: carried.test[i] }))
+    .filter((h) => h.epoch < start);
 }
 
 /** A presented state shown here: its settings, and training carried on from its weights. */
@@ -265,9 +269,10 @@ function emptyBecause(values, what) {
 
 /** The loss and gradient-norm charts, and the warnings drawn from the same history. */
 function renderCharts() {
+  const losses = [...earlier(), ...history]; // a resumed presentation's curve goes on where it was
+  const train = losses.map((h) => h.train_loss); const test = losses.map((h) => h.test_loss);
+  lossChart.update(losses.map((h) => h.epoch), { train, test }, emptyBecause([...train, ...test], 'loss') ?? undefined);
   const epochs = history.map((h) => h.epoch);
-  const train = history.map((h) => h.train_loss); const test = history.map((h) => h.test_loss);
-  lossChart.update(epochs, { train, test }, emptyBecause([...train, ...test], 'loss') ?? undefined);
   const layers = lab.hidden.length + 1;
   const norms = Array.from({ length: layers }, (_, l) => history.map((h) => h.grad_norms[l]));
   if (layers !== normLayers) {

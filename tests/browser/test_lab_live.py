@@ -180,9 +180,11 @@ def test_a_reload_carries_on_presenting_from_the_same_weights(browser, base_url,
     teacher.click(".step")
     expect(student.locator("#epoch")).to_have_text("000004")
     expect(student.locator(".live-status")).to_have_text("Live: following the presenter")
-    # The class's loss curve still begins at epoch 1: the reload lost none of it.
-    points = student.locator("#loss-chart polyline").first.get_attribute("points")
-    assert len(points.split()) == 4
+    # The loss curve, the class's and the teacher's, still begins at epoch 1: the reload lost
+    # none of it.
+    for page in (student, teacher):
+        points = page.locator("#loss-chart polyline").first.get_attribute("points")
+        assert len(points.split()) == 4
     student.context.close()
     assert student.problems == []
 

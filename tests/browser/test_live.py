@@ -209,16 +209,27 @@ def test_a_push_that_fails_is_retried_and_said(browser, base_url, lesson):
     teacher, code = lesson
     student = join(browser, base_url, code)
     teacher.route("**/api/v1/sessions/*/state", lambda route: route.abort())
-    for _ in range(3):
-        teacher.keyboard.press("ArrowRight")
     live = teacher.locator("#timeline .live-code")
-    expect(live).to_contain_text("cannot be reached", timeout=15000)
-    expect(position(student)).to_contain_text("step 1 of 35")
-    teacher.unroute("**/api/v1/sessions/*/state")
-    # The retry sends the newest state: the class catches up, and the warning goes.
-    expect(position(student)).to_contain_text("step 4 of 35", timeout=15000)
-    expect(live).to_have_text(f"Join code {code}")
-    teacher.problems[:] = [p for p in teacher.problems if "ERR_FAILED" not in p]
+    try:
+        # Only once the browser itself refuses such a request are the pushes surely cut off.
+        probe = """() => fetch('/api/v1/sessions/probe/state', { method: 'PUT' })
+            .then(() => false, () => true)"""
+        for _ in range(50):
+            if teacher.evaluate(probe):
+                break
+            teacher.wait_for_timeout(100)
+        else:
+            raise AssertionError("the pushes were never cut off")
+        for _ in range(3):
+            teacher.keyboard.press("ArrowRight")
+        expect(live).to_contain_text("cannot be reached", timeout=15000)
+        expect(position(student)).to_contain_text("step 1 of 35")
+        teacher.unroute("**/api/v1/sessions/*/state")
+        # The retry sends the newest state: the class catches up, and the warning goes.
+        expect(position(student)).to_contain_text("step 4 of 35", timeout=15000)
+        expect(live).to_have_text(f"Join code {code}")
+    finally:  # the refused requests are what this test makes happen, not a fault of the page
+        teacher.problems[:] = [p for p in teacher.problems if "ERR_FAILED" not in p]
     student.context.close()
     assert student.problems == []
 

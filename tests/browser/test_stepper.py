@@ -199,6 +199,29 @@ def test_an_invalid_edit_is_refused_with_the_reason(page, watched):
     watched.problems[:] = [p for p in watched.problems if p not in refused]
 
 
+def test_an_answer_arriving_while_typing_keeps_what_is_typed_and_what_was_refused(page):
+    page.keyboard.press("e")
+    refused = page.locator("#editor input[data-kind='inputs'][data-row='0'][data-col='0']")
+    refused.fill("1e300")
+    refused.press("Enter")
+    expect(refused).to_have_attribute("aria-invalid", "true")
+    # Half-typed, not yet committed: the second input.
+    typing = page.locator("#editor input[data-kind='inputs'][data-row='0'][data-col='1']")
+    typing.fill("")
+    typing.press_sequentially("0.7")
+    # Another field's change lands (the focus stays) and the editor shows the new setup.
+    page.evaluate("""() => { const lr = document.querySelector('#editor .lr');
+        lr.value = '0.25'; lr.dispatchEvent(new Event('change', { bubbles: true })); }""")
+    expect(page.locator("#timeline .position")).to_be_visible()
+    page.wait_for_timeout(500)
+    expect(page.locator("#editor .lr")).to_have_value("0.25")
+    expect(typing).to_have_value("0.7")
+    expect(typing).to_be_focused()
+    expect(refused).to_have_attribute("aria-invalid", "true")
+    typing.press("Enter")  # and committed, it is used
+    expect(page.locator("#diagram .neuron.input").nth(1)).to_contain_text("0.7000")
+
+
 def contrast(page, selector):
     return page.evaluate("""(sel) => {
       const lum = (rgb) => {

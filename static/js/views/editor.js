@@ -37,6 +37,7 @@ export function createEditor(root, { onChange, onClose }) {
   const regRate = $('.reg-rate');
   const data = $('.data');
   let setup = null;
+  let tableShape = ''; // examples shown, inputs, outputs: the data table is rebuilt when it changes
 
   LOSSES.forEach((name) => loss.add(new Option(name, name)));
   const OPTIMIZER_LABELS = { sgd: 'gradient descent', momentum: 'momentum', adam: 'Adam' };
@@ -118,7 +119,11 @@ export function createEditor(root, { onChange, onClose }) {
       return { ...s, network: { ...s.network, activations: next } };
     });
   });
+  // A cell being typed into keeps what is typed until it is committed (change) or left.
+  data.addEventListener('input', (event) => { if (event.target.dataset.kind) event.target.dataset.typing = '1'; });
+  data.addEventListener('focusout', (event) => { delete event.target.dataset.typing; });
   data.addEventListener('change', (event) => {
+    delete event.target.dataset.typing;
     const { kind, row, col } = event.target.dataset;
     if (!kind) return;
     const key = `${kind}:${row}:${col}`;
@@ -152,17 +157,21 @@ export function createEditor(root, { onChange, onClose }) {
     setup = next;
     const { network } = setup;
     if (document.activeElement !== layersInput) layersInput.value = network.layers.join('-');
-    activations.replaceChildren();
-    network.activations.forEach((name, l) => {
-      const label = document.createElement('label');
-      label.textContent = l === network.activations.length - 1 ? 'output ' : `layer ${l + 1} `;
-      const select = document.createElement('select');
-      select.dataset.layer = String(l);
-      ACTIVATIONS.filter((a) => a !== 'softmax' || l === network.activations.length - 1).forEach((a) => select.add(new Option(a, a)));
-      select.value = name;
-      label.appendChild(select);
-      activations.appendChild(label);
-    });
+    // Fields are rebuilt only when their number changes, and otherwise set in place: a refusal
+    // marked on one, or a value being typed into one, survives an answer arriving meanwhile.
+    if (activations.querySelectorAll('select').length !== network.activations.length) {
+      activations.replaceChildren();
+      network.activations.forEach((name, l) => {
+        const label = document.createElement('label');
+        label.textContent = l === network.activations.length - 1 ? 'output ' : `layer ${l + 1} `;
+        const select = document.createElement('select');
+        select.dataset.layer = String(l);
+        ACTIVATIONS.filter((a) => a !== 'softmax' || l === network.activations.length - 1).forEach((a) => select.add(new Option(a, a)));
+        label.appendChild(select);
+        activations.appendChild(label);
+      });
+    }
+    activations.querySelectorAll('select').forEach((select, l) => { select.value = network.activations[l]; });
     loss.value = setup.loss;
     lr.value = String(learningRate(setup));
     const name = setup.optimizer?.name ?? 'sgd';
@@ -174,6 +183,15 @@ export function createEditor(root, { onChange, onClose }) {
     regRate.value = String(reg.rate ?? 0);
     regRate.closest('label').hidden = reg.kind === 'none';
     biases.checked = setup.update_biases;
+    const shape = JSON.stringify([Math.min(setup.inputs.length, 32), network.layers[0], network.layers[network.layers.length - 1]]);
+    if (shape === tableShape) {
+      data.querySelectorAll('input[data-kind]').forEach((input) => {
+        const { kind, row, col } = input.dataset;
+        if (!input.dataset.typing) input.value = String(setup[kind][+row][+col]);
+      });
+      return;
+    }
+    tableShape = shape;
     const table = document.createElement('table');
     const head = table.createTHead().insertRow();
     const th = (text) => { const cell = document.createElement('th'); cell.textContent = text; head.appendChild(cell); };

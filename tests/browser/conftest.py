@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -42,6 +43,28 @@ class Watched:
     def __init__(self, page, problems):
         self.page = page
         self.problems = problems
+
+
+LINKED_STATE = """() => {
+  const token = new URLSearchParams(location.search).get('s');
+  if (!token) return null;
+  const binary = atob(token.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}"""
+
+
+def wait_for_link(page, check, timeout: float = 10.0) -> dict:
+    """The state the page's `?s=` link carries, once `check(state)` holds: the page writes its
+    URL a moment after the last change, later still on a busy machine."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = page.evaluate(LINKED_STATE)
+        if state is not None and check(state):
+            return state
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the link never carried it: {state}")
+        page.wait_for_timeout(100)
 
 
 def watch(page, failed_requests: bool = True) -> list[str]:

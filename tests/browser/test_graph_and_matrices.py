@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.schemas.sessions import StepState
-from tests.browser.conftest import watch
+from tests.browser.conftest import wait_for_link, watch
 from tests.browser.test_screens import SMALLEST_TEXT
 
 GRAPH = "#neurongraph"
@@ -202,7 +202,7 @@ def test_the_graph_steps_with_the_keys_and_a_link_reopens_it(watched, base_url, 
     expect(page.locator(".step-title")).to_have_text(title)
     page.locator(f"{GRAPH} .graph-prev").click()
     expect(page.locator(f"{GRAPH} .graph-position")).to_have_text(f"Backward · 7 of {STEPS}")
-    page.wait_for_timeout(400)  # the URL is written a moment after the last change
+    wait_for_link(page, lambda s: (s["view"].get("graph") or {}).get("step") == 6)
     other = browser.new_page(viewport={"width": 1280, "height": 720})
     other.goto(page.url)
     other.wait_for_selector("body.ready")

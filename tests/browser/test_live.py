@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_for_link
+
 
 def new_page(browser, base_url, size=(1280, 720), touch=False):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]},
@@ -129,13 +131,7 @@ def test_a_session_made_by_the_api_from_a_seed_can_be_explored(browser, base_url
     expect(student.locator("#error")).to_be_hidden()
     expect(position(student)).to_contain_text("step 4 of")
     # The learner's own page has the seed's weights written out, to edit and carry in links.
-    linked = student.wait_for_function("""() => {
-        const s = new URLSearchParams(location.search).get('s')
-          .replace(/-/g, '+').replace(/_/g, '/');
-        const bytes = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-        const state = JSON.parse(new TextDecoder().decode(bytes));
-        return state.setup.network.weights && state;
-    }""").json_value()
+    linked = wait_for_link(student, lambda s: "weights" in s["setup"]["network"])
     assert linked["setup"]["network"]["weights"] == weights
     assert "init" not in linked["setup"]["network"]
     student.context.close()

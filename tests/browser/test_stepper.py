@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_for_link
+
 SCROLL_SIZE = "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
 
 
@@ -116,7 +118,7 @@ def test_the_url_reproduces_what_is_on_screen(page, browser, base_url):
     for _ in range(14):
         page.keyboard.press("ArrowRight")
     expect(title(page)).to_contain_text("the gradient of w5")
-    page.wait_for_timeout(400)  # the URL is written a moment after the last change
+    wait_for_link(page, lambda s: s["position"]["step"] == 14 and s["view"]["decimals"] == 6)
     url = page.url
     assert "?s=" in url
     other = browser.new_page(viewport={"width": 1280, "height": 720})

@@ -67,6 +67,19 @@ def wait_for_link(page, check, timeout: float = 10.0) -> dict:
         page.wait_for_timeout(100)
 
 
+def settled_epoch(page) -> int:
+    """The lab's epoch once it stops changing: an answer on its way when play stops still lands."""
+    def read() -> int:
+        return int(page.locator("#epoch").text_content())
+    last = read()
+    for _ in range(25):
+        page.wait_for_timeout(400)
+        if read() == last:
+            return last
+        last = read()
+    raise AssertionError("training never stopped")
+
+
 def watch(page, failed_requests: bool = True) -> list[str]:
     """Everything that goes wrong on `page` from now on: console errors and warnings, page
     errors, requests that leave the machine, and (unless told not to) failed requests and

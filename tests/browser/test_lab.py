@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settled_epoch
+
 DEFAULT = {"dataset": {"name": "circle", "task": "classification", "n": 500, "noise": 0,
                        "seed": 1, "test_fraction": 0.5}}
 
@@ -25,6 +27,20 @@ def epoch(page):
     return int(page.locator("#epoch").text_content())
 
 
+def next_answer(page):
+    """Waits for the epoch to move on: one more /train answer has come in."""
+    before = epoch(page)
+    page.wait_for_function(f"() => Number(document.querySelector('#epoch').textContent) > {before}")
+
+
+def train_points(page, count):
+    page.wait_for_function(f"""() => {{
+        const token = new URLSearchParams(location.search).get('lab');
+        const lab = JSON.parse(atob(token.replace(/-/g, '+').replace(/_/g, '/')));
+        return lab.points && lab.points.train.length === {count};
+    }}""")
+
+
 def test_one_epoch_then_play_and_pause(watched, base_url):
     page = open_lab(watched, base_url + "/lab")
     assert epoch(page) == 0
@@ -36,8 +52,7 @@ def test_one_epoch_then_play_and_pause(watched, base_url):
     expect(page.locator("#epoch")).not_to_have_text(re.compile("^0000[0-2]"), timeout=5000)
     page.click(".play")
     expect(page.locator(".play")).to_have_attribute("aria-pressed", "false")
-    page.wait_for_timeout(300)
-    stopped = epoch(page)
+    stopped = settled_epoch(page)
     page.wait_for_timeout(400)
     assert epoch(page) == stopped
     points = page.locator("#loss-chart polyline").first.get_attribute("points")
@@ -64,13 +79,10 @@ def test_adding_and_removing_points(watched, base_url):
     box = page.locator("#heatmap").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.98, box["y"] + box["height"] * 0.02)
     expect(page.locator("#data .custom")).to_be_visible()
-    settings = json.loads(base64.urlsafe_b64decode(page.url.split("lab=")[1] + "==="))
-    assert len(settings["points"]["train"]) == 251
+    train_points(page, 251)
     page.mouse.click(box["x"] + box["width"] * 0.98, box["y"] + box["height"] * 0.02,
                      button="right")
-    page.wait_for_timeout(300)
-    settings = json.loads(base64.urlsafe_b64decode(page.url.split("lab=")[1] + "==="))
-    assert len(settings["points"]["train"]) == 250
+    train_points(page, 250)
     page.click(".step")
     expect(page.locator("#epoch")).to_have_text("000001")
 
@@ -204,9 +216,10 @@ def test_a_learning_rate_changed_while_playing_is_used(watched, base_url):
     page.click(".play")
     expect(page.locator("#epoch")).not_to_have_text(re.compile("^0000[0-2]"), timeout=5000)
     page.select_option(".lr", "0.3")
-    page.wait_for_timeout(300)
+    next_answer(page)  # to the request that was on its way, built before the change
+    next_answer(page)  # to one built after it
     page.click(".play")
-    page.wait_for_timeout(200)
+    settled_epoch(page)
     with page.expect_download() as download:
         page.select_option(".export", "network")
     saved = json.loads(open(download.value.path()).read())

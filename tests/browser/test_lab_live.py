@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settled_epoch
 from tests.browser.test_live import join, new_page
 
 
@@ -55,12 +56,18 @@ PIXELS = """(c) => {
 }"""
 
 
-def same_plane(teacher, student):
-    """The two heatmaps, pixel by pixel, differ only by rounding (the server sends outputs to
-    four decimals; the student computes them in full)."""
-    a = np.array(teacher.locator("#heatmap").evaluate(PIXELS), dtype=float)
-    b = np.array(student.locator("#heatmap").evaluate(PIXELS), dtype=float)
-    return a.shape == b.shape and np.abs(a - b).mean() < 1.0
+def same_plane(teacher, student, timeout=10.0):
+    """Whether the two heatmaps come to agree, pixel by pixel, but for rounding (the server sends
+    outputs to four decimals; the student computes them in full): each redraws on its own frame."""
+    deadline = time.monotonic() + timeout
+    while True:
+        a = np.array(teacher.locator("#heatmap").evaluate(PIXELS), dtype=float)
+        b = np.array(student.locator("#heatmap").evaluate(PIXELS), dtype=float)
+        if a.shape == b.shape and np.abs(a - b).mean() < 1.0:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        teacher.wait_for_timeout(200)
 
 
 def test_students_follow_the_lab_as_the_teacher_trains(browser, base_url, lab_lesson):
@@ -90,8 +97,7 @@ def test_students_follow_the_lab_as_the_teacher_trains(browser, base_url, lab_le
     teacher.click(".play")
     expect(teacher.locator(".play")).to_have_attribute("aria-pressed", "false")
     played = time.time() - started
-    teacher.wait_for_timeout(300)
-    final = epoch_of(teacher)
+    final = settled_epoch(teacher)
     expect(student.locator("#epoch")).to_have_text(f"{final:06d}")  # the last state, once paused
     for r in requests:
         r.response()  # finished, so its timing is known
@@ -101,7 +107,6 @@ def test_students_follow_the_lab_as_the_teacher_trains(browser, base_url, lab_le
     while_playing = [t for t in pushes if t < paused]
     assert len(while_playing) >= 3 and len(pushes) <= played * 4 + 3, (pushes, played)
     assert np.diff(while_playing).min() > 0.15, np.diff(while_playing)
-    teacher.wait_for_timeout(300)
     assert same_plane(teacher, student)
     expect(student.locator("#train-loss")).to_have_text(teacher.locator("#train-loss").inner_text())
 
@@ -113,7 +118,6 @@ def test_students_follow_the_lab_as_the_teacher_trains(browser, base_url, lab_le
     teacher.select_option("#settings .lr", "0.1")
     expect(student.locator(".training-facts")).to_contain_text("learning rate 0.1")
     assert student.locator("#heatmap").evaluate(PIXELS) != student_points
-    teacher.wait_for_timeout(300)
     assert same_plane(teacher, student)
 
     # Everything the student drew came with the session's events.
@@ -179,7 +183,6 @@ def test_a_reload_carries_on_presenting_from_the_same_weights(browser, base_url,
     teacher.wait_for_selector("body.ready")
     expect(teacher.locator(".toolbar .present")).to_have_text(code)
     expect(teacher.locator("#epoch")).to_have_text("000003")
-    teacher.wait_for_timeout(300)
     assert same_plane(teacher, student)  # the weights carried on, not drawn afresh from the seed
     teacher.click(".step")
     expect(student.locator("#epoch")).to_have_text("000004")

@@ -80,7 +80,9 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
 
 
 @router.post("/network", operation_id="network", response_model=NetworkSpec,
-             summary="A network's explicit weights")
+             summary="A network's explicit weights",
+             responses={200: {"content": {"application/json": {"example": example(network_json(
+                 NetworkSpec.model_validate(NETWORK_EXAMPLE["init"]["value"]).build()))}}}})
 def network(spec: Annotated[NetworkSpec, Body(openapi_examples=NETWORK_EXAMPLE)]) -> Response:
     """The network a spec describes, with every weight and bias written out: what an `init`
     scheme and seed draw (the same numbers /trace starts from), to read, edit or post back as

@@ -87,6 +87,13 @@ def test_network_writes_out_the_weights_an_init_draws(client):
     assert client.post("/api/v1/network", json=no_biases).json()["biases"] == [[0, 0], [0, 0]]
 
 
+def test_network_documents_its_real_answer(client):
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/network"]["post"]
+    asked = operation["requestBody"]["content"]["application/json"]["examples"]["init"]["value"]
+    shown = operation["responses"]["200"]["content"]["application/json"]["example"]
+    assert client.post("/api/v1/network", json=asked).json() == shown
+
+
 def test_network_names_what_is_missing(client):
     answer = client.post("/api/v1/network", json={"layers": [2, 1], "activations": ["sigmoid"]})
     assert answer.status_code == 422

@@ -41,6 +41,22 @@ def train_points(page, count):
     }}""")
 
 
+def trace_first_point(page):
+    """Trace a point, on the default circle's first training point: the step-through it opens."""
+    data = page.evaluate("""async () => (await fetch('/api/v1/datasets', {method: 'POST',
+        headers: {'content-type': 'application/json'}, body: JSON.stringify({name: 'circle',
+        task: 'classification', n: 500, noise: 0, seed: 1, test_fraction: 0.5})})).json()""")
+    x1, x2 = data["train"]["x"][0]
+    box = page.locator("#heatmap").bounding_box()
+    page.click(".trace-point")
+    with page.context.expect_page() as opened:
+        page.mouse.click(box["x"] + (x1 + 6) / 12 * box["width"],
+                         box["y"] + (6 - x2) / 12 * box["height"])
+    stepper = opened.value
+    stepper.wait_for_selector("body.ready")
+    return stepper
+
+
 def test_one_epoch_then_play_and_pause(watched, base_url):
     page = open_lab(watched, base_url + "/lab")
     assert epoch(page) == 0
@@ -98,17 +114,7 @@ def test_layers_and_features(watched, base_url):
 def test_trace_a_point_opens_the_step_through_with_its_batch(watched, base_url, browser):
     page = open_lab(watched, base_url + "/lab")
     page.click(".step")
-    data = page.evaluate("""async () => (await fetch('/api/v1/datasets', {method: 'POST',
-        headers: {'content-type': 'application/json'}, body: JSON.stringify({name: 'circle',
-        task: 'classification', n: 500, noise: 0, seed: 1, test_fraction: 0.5})})).json()""")
-    x1, x2 = data["train"]["x"][0]
-    box = page.locator("#heatmap").bounding_box()
-    page.click(".trace-point")
-    with page.context.expect_page() as opened:
-        page.mouse.click(box["x"] + (x1 + 6) / 12 * box["width"],
-                         box["y"] + (6 - x2) / 12 * box["height"])
-    stepper = opened.value
-    stepper.wait_for_selector("body.ready")
+    stepper = trace_first_point(page)
     expect(stepper.locator("#example")).to_contain_text("example 1 of 10")
     # The inputs keep the lab's feature names.
     assert stepper.locator("#diagram .neuron .name").first.text_content() == "x₁"

@@ -12,26 +12,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import settled_epoch
-from tests.browser.test_live import join, new_page
+from tests.browser.test_live import join, start_presenting
 
 
 @pytest.fixture
 def lab_lesson(browser, base_url):
     """A teacher presenting the lab, and the session's join code."""
-    teacher = new_page(browser, base_url)
-    teacher.goto(base_url + "/lab")
-    teacher.wait_for_selector("body.ready")
-    teacher.click(".toolbar .present")
-    dialog = teacher.locator("#present")
-    expect(dialog).to_be_visible()
-    code = dialog.locator(".present-code").inner_text()
-    assert re.fullmatch(r"[A-Z0-9]{6}", code)
-    expect(dialog.locator(".present-url")).to_have_text(re.compile(r"/join$"))
-    qr = dialog.locator(".present-qr")
-    expect(qr).to_have_attribute("src", re.compile(r"^/s/[\w-]+/qr\.svg$"))
-    expect(qr).to_have_js_property("complete", True)
-    assert qr.evaluate("(img) => img.naturalWidth") > 0
-    dialog.locator(".close").click()
+    teacher, code = start_presenting(browser, base_url, "/lab")
     # The code stays on screen for late arrivals, in projector mode too.
     expect(teacher.locator(".toolbar .present")).to_have_text(code)
     teacher.keyboard.press("p")

@@ -25,23 +25,30 @@ def new_page(browser, base_url, size=(1280, 720), touch=False):
     return page
 
 
-@pytest.fixture
-def lesson(browser, base_url):
-    """A presenting teacher's page and the session's join code."""
+def start_presenting(browser, base_url, path):
+    """Opens a page, presents it, checks the join dialog (code, URL, a QR code this server drew
+    and that loads) and closes it. @returns the teacher's page and the join code."""
     teacher = new_page(browser, base_url)
-    teacher.goto(base_url + "/")
+    teacher.goto(base_url + path)
     teacher.wait_for_selector("body.ready")
-    teacher.click("#toolbar .present")
+    teacher.click(".toolbar .present")
     dialog = teacher.locator("#present")
     expect(dialog).to_be_visible()
     code = dialog.locator(".present-code").inner_text()
     assert re.fullmatch(r"[A-Z0-9]{6}", code)
-    # The QR code is drawn by this server and loads.
+    expect(dialog.locator(".present-url")).to_have_text(re.compile(r"/join$"))
     qr = dialog.locator(".present-qr")
     expect(qr).to_have_attribute("src", re.compile(r"^/s/[\w-]+/qr\.svg$"))
     expect(qr).to_have_js_property("complete", True)
     assert qr.evaluate("(img) => img.naturalWidth") > 0
     dialog.locator(".close").click()
+    return teacher, code
+
+
+@pytest.fixture
+def lesson(browser, base_url):
+    """A presenting teacher's page and the session's join code."""
+    teacher, code = start_presenting(browser, base_url, "/")
     expect(teacher.locator("#timeline .live-code")).to_have_text(f"Join code {code}")
     yield teacher, code
     teacher.context.close()

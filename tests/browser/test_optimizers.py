@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_lab import lab_url, open_lab
+from tests.browser.test_lab import lab_url, open_lab, trace_first_point
 
 
 def post(base_url: str, path: str, body: dict) -> dict:
@@ -75,16 +75,7 @@ def test_adam_from_a_traced_lab_point_steps_as_the_api_does(watched, base_url):
                                     regularization="l2", rate=0.01))
     lab.click(".step")
     expect(lab.locator("#epoch")).to_have_text("000001")
-    x1, x2 = post(base_url, "/api/v1/datasets", {
-        "name": "circle", "task": "classification", "n": 500, "noise": 0, "seed": 1,
-        "test_fraction": 0.5})["train"]["x"][0]
-    box = lab.locator("#heatmap").bounding_box()
-    lab.click(".trace-point")
-    with lab.context.expect_page() as opened:
-        lab.mouse.click(box["x"] + (x1 + 6) / 12 * box["width"],
-                        box["y"] + (6 - x2) / 12 * box["height"])
-    page = opened.value
-    page.wait_for_selector("body.ready")
+    page = trace_first_point(lab)
     setup = state_of(page)["setup"]
     # The lab's optimizer, with the state one epoch of training left, and its penalty.
     assert setup["optimizer"]["name"] == "adam" and setup["optimizer"]["state"]["steps"] > 0

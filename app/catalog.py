@@ -5,8 +5,6 @@ runs, so the CSP allows it) and `static/js/catalog.js` reads it: a name or a lim
 changes in every select, link check and message at once, with no copy to forget.
 """
 
-from functools import cache
-
 from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
 from app.nn.datasets import CLASSIFICATION, FEATURES, ONE_DIMENSIONAL, REGRESSION
 from app.nn.losses import LOSSES, REQUIRED_OUTPUT
@@ -17,7 +15,6 @@ from app.schemas import limits
 from app.schemas.common import OptimizerSpec
 
 
-@cache
 def catalog() -> dict:
     optimizer_defaults = {name: OptimizerSpec.model_fields[name].default
                           for name in ("momentum", "beta1", "beta2", "eps")}

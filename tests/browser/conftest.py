@@ -80,6 +80,15 @@ def settled_epoch(page) -> int:
     raise AssertionError("training never stopped")
 
 
+def settle(page, timeout: float = 10.0) -> None:
+    """Waits until no request of a watched page is on its way."""
+    deadline = time.monotonic() + timeout
+    while page.in_flight:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still on their way: {[r.url for r in page.in_flight]}")
+        page.wait_for_timeout(50)
+
+
 def watch(page, failed_requests: bool = True) -> list[str]:
     """Everything that goes wrong on `page` from now on: console errors and warnings, page
     errors, requests that leave the machine, and (unless told not to) failed requests and
@@ -90,6 +99,11 @@ def watch(page, failed_requests: bool = True) -> list[str]:
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", "localhost")
             and r.url.startswith("http") and problems.append(f"left the machine: {r.url}"))
+    # What is on its way, so a test can let it land before it navigates (which would cancel it).
+    page.in_flight = set()
+    page.on("request", lambda r: page.in_flight.add(r))
+    page.on("requestfinished", lambda r: page.in_flight.discard(r))
+    page.on("requestfailed", lambda r: page.in_flight.discard(r))
     if failed_requests:
         page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
         page.on("response", lambda r: r.status >= 400

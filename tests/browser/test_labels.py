@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settle
+
 # Every label box and neuron on screen, and what is wrong with them: boxes that overlap,
 # boxes over a neuron, texts out of their box, and the smallest text size in screen px.
 MEASURE = """() => {
@@ -84,6 +86,7 @@ def link(layers, weight=None, decimals=4):
 
 def open_page(watched, base_url, path="/", size=(1280, 720)):
     page = watched.page
+    settle(page)  # what the last page asked for lands first: leaving would cancel it
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(base_url + path)
     page.wait_for_selector("body.ready")

@@ -404,7 +404,7 @@ async function importFile(file) {
     if (error) refused(error); else showNotice('');
     return;
   }
-  let saved = null;
+  let saved;
   try { saved = JSON.parse(text); } catch { refused('this file is not a backprop-viz network export: it is not JSON.'); return; }
   const checked = checkExport(saved);
   if (checked.error) { refused(`${checked.error}.`); return; }

@@ -52,7 +52,7 @@ export function encode(state) {
 
 /** The state as a link or a live session carries it: all but whether it is playing. */
 export function shareable(state) {
-  const { playing, ...view } = state.view;
+  const { playing: _playing, ...view } = state.view;
   return { ...state, view };
 }
 

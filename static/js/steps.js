@@ -341,7 +341,7 @@ function describeLossTerm(step, h) {
 }
 
 function describeLossTotal(step, h) {
-  const { ctx, setup, trace, network, ex, f, layers, L } = h;
+  const { ctx, setup, trace, ex, f, layers, L } = h;
   const { terms, total } = lossTerms(setup.loss, ex.a[L - 1], ex.t);
   const op = setup.loss === 'cross_entropy' ? 'sum' : 'mean';
   const parts = [equation(mi('L', ex.n > 1 ? `${ctx.example + 1}` : null), row(mi(op), paren(join(terms.map((v) => mn(f(v))), ','))), tagged('loss', mn(f(total))))];
@@ -394,7 +394,7 @@ function describeDelta(step, h) {
 }
 
 function describeDLdb(step, h) {
-  const { trace, ex, f, L, nm, sym, bName, label } = h;
+  const { trace, ex, f, nm, sym, bName, label } = h;
   const l = step.layer; const j = step.neuron;
   const g = trace.backward[l].dL_db[j];
   const parts = [equation(partial(mi('L'), bName(l, j)), row(mi('δ', label(nm(l + 1, j))), mo('·'), partial(sym('z', l + 1, j), bName(l, j))), row(mn(f(ex.delta[l][j])), mo('·'), mn('1')), tagged('backward', mn(f(ex.delta[l][j]))))];
@@ -408,7 +408,7 @@ function describeDLdb(step, h) {
 }
 
 function describeLossAfter(step, h) {
-  const { trace, network, f, layers, L } = h;
+  const { trace, f, layers, L } = h;
   const change = trace.loss_after - trace.loss;
   return {
     title: 'After the update',

@@ -37,7 +37,6 @@ function marks({ cells = [], rows = [], cols = [] }, kind = 'used') {
   const k = new Set(cols);
   return (i, j) => (c.has(`${i},${j}`) || r.has(i) || k.has(j) ? kind : '');
 }
-const both = (...fns) => (i, j) => fns.map((fn) => fn(i, j)).find(Boolean) || '';
 const none = () => '';
 
 /**

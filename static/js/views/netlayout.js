@@ -110,7 +110,6 @@ export function networkLayout(layers, m) {
   // Where neighbours leave no room for a bias and a sum between them, they are shown only where the step is.
   const dense = !compact && rows > 1 && crossGap - 2 * r < crossOf(m.biasW) + crossOf(m.subW) + 2 * GAP;
   const bottom = m.height - (compact ? m.noteH : 0);
-  const targetAlong = (w, h) => (vertical ? h : w);
 
   return {
     vertical, compact, dense, r, pos, mainDir, crossDir,

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.main import app
-from tests.conftest import free_port, serve, stop
+from tests.conftest import APP, free_port, serve, stop
 
 HERE = Path(__file__).parent
 
@@ -22,7 +21,7 @@ def generated(tmp_path_factory):
         pytest.fail("openapi-python-client is a test dependency: pip install -e '.[test]'")
     folder = tmp_path_factory.mktemp("client")
     spec = folder / "openapi.json"
-    spec.write_text(json.dumps(app.openapi()))
+    spec.write_text(json.dumps(APP.openapi()))
     subprocess.run(["openapi-python-client", "generate", "--path", str(spec), "--meta", "none",
                     "--output-path", str(folder / "bpvclient")], check=True,
                    capture_output=True, timeout=120)

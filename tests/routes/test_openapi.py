@@ -5,10 +5,10 @@ schemas published for them (JSON Schema draft 2020-12)."""
 import jsonschema
 import pytest
 
-from app.main import app
+from tests.conftest import APP
 from tests.routes.test_engine import CLASSIC
 
-SPEC = app.openapi()
+SPEC = APP.openapi()
 
 
 def validate(answer: dict, schema_name: str) -> None:

@@ -5,9 +5,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from app.main import app
+from tests.conftest import APP
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(
     path_regex=r"/events$")  # an endless stream: covered by tests/routes/test_sessions_live.py
 
 

@@ -19,8 +19,9 @@ and `z = a_prev·Wᵀ + b`; losses are means over the batch, so each row of `dL_
 the gradient of the batch loss with respect to that example's values, and `dL_dW = dL_dzᵀ·a_prev`.
 
 Errors are JSON: `{"detail": [{"field", "type", "msg", "loc"}]}`, 422 for invalid input, 413 for a
-body over the limit. Responses are strict JSON: a value that is not finite is `null`, and a
-training step whose numbers overflow answers 200 with `"diverged": true`.
+body over the limit, 415 for a body not sent as JSON. Responses are strict JSON: a value that
+is not finite is `null`, and a training step whose numbers overflow answers 200 with
+`"diverged": true`.
 """
 
 TAGS = [
@@ -35,6 +36,8 @@ TAGS = [
 
 ANSWER_EXAMPLES = {"trace": engine.classic_answer, "train": lab.short_train_answer}
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
+NOT_JSON = {"description": "The body was not sent as JSON (`Content-Type: application/json`).",
+            "content": {"application/json": {"schema": ERROR_BODY}}}
 
 
 def plain_string(schema: dict) -> bool:
@@ -46,9 +49,10 @@ def plain_string(schema: dict) -> bool:
 
 def describe(app: FastAPI) -> None:
     """The description names one error body for every 4xx: FastAPI's own validation-error
-    model (which our handler never sends) gives way to ErrorBody, and an operation that cannot
-    fail validation (no body, only plain string parameters) declares no 422. Real answers are
-    its examples, added here because FastAPI drops the nulls of examples it is given."""
+    model (which our handler never sends) gives way to ErrorBody, an operation that cannot
+    fail validation (no body, only plain string parameters) declares no 422, and one with a
+    body declares the 415 a body not sent as JSON gets. Real answers are its examples, added
+    here because FastAPI drops the nulls of examples it is given."""
     make = app.openapi
 
     def openapi() -> dict:
@@ -61,6 +65,8 @@ def describe(app: FastAPI) -> None:
                 if operation["operationId"] in ANSWER_EXAMPLES:
                     answer = ANSWER_EXAMPLES[operation["operationId"]]()
                     responses["200"]["content"]["application/json"]["example"] = answer
+                if "requestBody" in operation:
+                    responses["415"] = NOT_JSON
                 if "422" not in responses:
                     continue
                 plain = "requestBody" not in operation and all(

@@ -9,8 +9,10 @@ import re
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from pydantic import TypeAdapter
 
 from app.routes import engine, lab
+from app.schemas.sessions import PageKind, SessionEvent
 
 DESCRIPTION = """
 Runs the forward and backward passes of a small fully connected network and returns every
@@ -34,6 +36,9 @@ TAGS = [
     {"name": "health", "description": "Liveness, for load balancers and containers."},
 ]
 
+# Schemas no route's body or JSON answer names, for clients to have their types: the data of a
+# session's events (a stream, which FastAPI cannot type), and the page kinds.
+EXTRA_SCHEMAS = {"SessionEvent": SessionEvent, "PageKind": PageKind}
 ANSWER_EXAMPLES = {"trace": engine.classic_answer, "train": lab.short_train_answer}
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 NOT_JSON = {"description": "The body was not sent as JSON (`Content-Type: application/json`).",
@@ -77,10 +82,22 @@ def describe(app: FastAPI) -> None:
                     responses["422"]["content"]["application/json"]["schema"] = ERROR_BODY
         for name in ("HTTPValidationError", "ValidationError", "ValidationErrorContext"):
             spec["components"]["schemas"].pop(name, None)
+        add_schemas(spec["components"]["schemas"], EXTRA_SCHEMAS)
         app.openapi_schema = spec
         return spec
 
     app.openapi = openapi
+
+
+def add_schemas(schemas: dict, types: dict[str, object]) -> None:
+    """Each type's schema under its name, and the models it uses under theirs (as FastAPI
+    writes answers: serialisation mode), where the description does not have them yet."""
+    for name, kind in types.items():
+        schema = TypeAdapter(kind).json_schema(ref_template="#/components/schemas/{model}",
+                                               mode="serialization")
+        for model, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(model, definition)
+        schemas[name] = {"title": name, **schema}
 
 
 def docs_page(app: FastAPI, frame_ancestors: str) -> HTMLResponse:

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, Field, WithJsonSchema, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
 
 from app.schemas.common import (
     Finite,
@@ -64,12 +73,27 @@ class NeuronGraphRef(Strict):
     step: int = Field(0, ge=0, le=MAX_GRAPH_STEP, description="The sub-step of its graph.")
 
 
+SPEEDS = (0.25, 0.5, 1, 2, 4, 8)
+
+
+def one_of_speeds(speed: float) -> float:
+    if speed not in SPEEDS:
+        raise PydanticCustomError("literal_error", "Input should be 0.25, 0.5, 1, 2, 4 or 8")
+    return speed
+
+
+# A number checked against the list rather than a Literal: clients generated from the API
+# cannot all write an enum of numbers that are not whole (openapi-python-client drops it).
+Speed = Annotated[float, Field(ge=min(SPEEDS), le=max(SPEEDS), description=(
+    "Play speed: 0.25, 0.5, 1, 2, 4 or 8 steps a second.")), AfterValidator(one_of_speeds)]
+
+
 class StepView(Strict):
     example: int = Field(0, ge=0, le=MAX_EXAMPLES - 1, description="The example drawn.")
     selected: ParameterRef | None = Field(None, description="The parameter in the inspector.")
     decimals: Literal[2, 3, 4, 5, 6, 8] = 4
     projector: bool = False
-    speed: Literal[0.25, 0.5, 1, 2, 4, 8] = 1
+    speed: Speed = 1
     playing: bool = False
     inputNames: list[Annotated[str, Field(max_length=20)]] | None = Field(  # noqa: N815
         None, max_length=MAX_NEURONS, description="The input neurons' names (lab features).")
@@ -217,10 +241,11 @@ def one_per_page(name: str, base: type[BaseModel], doc: str, frame: bool = False
         for kind, schemas in PAGE_SCHEMAS.items()}
 
 
-def chosen_by_page(models: dict[PageKind, type[BaseModel]]) -> Any:
-    """One of the models, as `page` says (a discriminated union: oneOf with a discriminator
-    in the API description)."""
-    return Annotated[Union[tuple(models.values())], Field(discriminator="page")]  # noqa: UP007
+def chosen_by_page(name: str, models: dict[PageKind, type[BaseModel]]) -> Any:
+    """One of the models, as `page` says: a discriminated union, named (in the API
+    description, a schema of that name: oneOf the models, with a discriminator)."""
+    return TypeAliasType(name, Annotated[Union[tuple(models.values())],  # noqa: UP007
+                                         Field(discriminator="page")])
 
 
 class SessionHead(BaseModel):
@@ -233,16 +258,16 @@ class EventHead(BaseModel):
     version: int
 
 
-SessionCreate = chosen_by_page(one_per_page(
+SessionCreate = chosen_by_page("SessionCreate", one_per_page(
     "SessionCreate", Strict, "Start presenting the {page} page's state."))
 SESSION_MODELS = one_per_page("Session", SessionHead, "A live session of the {page} page.")
-SessionOut = chosen_by_page(SESSION_MODELS)
-SessionCreated = chosen_by_page({kind: create_model(
+SessionOut = chosen_by_page("Session", SESSION_MODELS)
+SessionCreated = chosen_by_page("SessionCreated", {kind: create_model(
     f"{model.__name__}Created", __base__=model, __doc__=model.__doc__,
     presenter_token=(str, Field(description=(
         "Send as `Authorization: Bearer …` to change or end the session. Shown only once."))))
     for kind, model in SESSION_MODELS.items()})
-SessionEvent = chosen_by_page(one_per_page(
+SessionEvent = chosen_by_page("SessionEvent", one_per_page(
     "SessionEvent", EventHead, "The data of an `event: state` of a {page} session's stream.",
     frame=True))
 AnyState = Annotated[dict[str, Any], WithJsonSchema({"anyOf": [

@@ -48,18 +48,25 @@ def test_a_sessions_state_is_typed_by_its_page_in_the_api():
     schemas = SPEC["components"]["schemas"]
     assert schemas["PageKind"]["enum"] == ["step", "lab"]
     create = SPEC["paths"]["/api/v1/sessions"]["post"]
-    body = create["requestBody"]["content"]["application/json"]["schema"]
-    created = create["responses"]["201"]["content"]["application/json"]["schema"]
     read = SPEC["paths"]["/api/v1/sessions/{session_id}"]["get"]["responses"]["200"]
-    for union, name in [(body, "SessionCreate"), (created, "SessionCreated"),
-                        (read["content"]["application/json"]["schema"], "Session"),
-                        (schemas["SessionEvent"], "SessionEvent")]:
+    assert [create["requestBody"]["content"]["application/json"]["schema"],
+            create["responses"]["201"]["content"]["application/json"]["schema"],
+            read["content"]["application/json"]["schema"]] == [
+        {"$ref": f"#/components/schemas/{name}"}
+        for name in ("SessionCreate", "SessionCreated", "Session")]
+    for name in ("SessionCreate", "SessionCreated", "Session", "SessionEvent"):
+        union = schemas[name]
         assert union["discriminator"]["propertyName"] == "page"
         assert union["discriminator"]["mapping"] == {
             kind: f"#/components/schemas/{kind.title()}{name}" for kind in ("step", "lab")}
+        assert sorted(option["$ref"] for option in union["oneOf"]) == sorted(
+            union["discriminator"]["mapping"].values())
     assert schemas["StepSession"]["properties"]["state"]["$ref"].endswith("/StepState")
     assert schemas["LabSession"]["properties"]["state"]["$ref"].endswith("/LabState")
     assert schemas["StepSessionEvent"]["properties"]["frame"]["$ref"].endswith("/StepFrame")
+    assert schemas["StepSession"]["properties"]["page"] == {
+        "type": "string", "const": "step", "title": "Page",
+        "description": "Which page the session presents."}
 
 
 @pytest.mark.parametrize("kind", list(PageKind))

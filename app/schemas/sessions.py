@@ -15,6 +15,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    ValidationError,
     WithJsonSchema,
     create_model,
     model_validator,
@@ -41,7 +42,7 @@ from app.schemas.engine import (
     TraceResponse,
     check_parameter,
 )
-from app.schemas.lab import DatasetName, DatasetResponse, FeatureName
+from app.schemas.lab import DatasetName, DatasetResponse, DatasetSpec, FeatureName
 from app.schemas.limits import (
     LAB_MAX_HIDDEN_LAYERS,
     LAB_MAX_NEURONS,
@@ -156,6 +157,28 @@ class LabSettings(Strict):
     regularization: RegularizationKind
     rate: float = Field(ge=0, le=MAX_REGULARIZATION_RATE)
     seed: int = Field(ge=0, le=MAX_SEED)
+
+    def dataset_spec(self) -> DatasetSpec:
+        """The data set these settings train on, as the lab page asks /datasets for it."""
+        if self.points is not None:
+            return DatasetSpec(points=self.points.train, test_points=self.points.test,
+                               task=self.dataset.task)
+        return DatasetSpec(**self.dataset.model_dump())
+
+    @model_validator(mode="after")
+    def check_dataset(self) -> "LabSettings":
+        """That the data set can be made (xor is no regression set; points come in rows of
+        two or three): followers are sent its points."""
+        try:
+            self.dataset_spec()
+        except ValidationError as error:
+            first = error.errors()[0]
+            extra = (first.get("ctx") or {}).get("field")
+            path = [str(p) for p in first["loc"]] + (str(extra).split(".") if extra else [])
+            ours = {"points": ["points", "train"], "test_points": ["points", "test"]}
+            field = ours.get(path[0], ["dataset", path[0]]) + path[1:] if path else ["dataset"]
+            raise rule_broken(".".join(field), first["type"], first["msg"]) from None
+        return self
 
 
 class LabLosses(Strict):

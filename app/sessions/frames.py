@@ -97,11 +97,7 @@ def step_frame(state: StepState, cache: NetworkCache) -> dict[str, Any]:
 
 def lab_dataset(state: LabState) -> DatasetSpec:
     """The data set a lab state trains on, as the lab page asks /datasets for it."""
-    settings = state.settings
-    if settings.points is not None:
-        return DatasetSpec(points=settings.points.train, test_points=settings.points.test,
-                           task=settings.dataset.task)
-    return DatasetSpec(**settings.dataset.model_dump())
+    return state.settings.dataset_spec()
 
 
 def lab_data(spec: DatasetSpec) -> dict[str, Any]:

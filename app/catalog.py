@@ -48,3 +48,10 @@ def catalog() -> dict:
             "max_loss_points": limits.MAX_LOSS_POINTS,
         },
     }
+
+
+if __name__ == "__main__":  # `python -m app.catalog`: the catalog as JSON, for Node's tests
+    import json
+    import sys
+
+    json.dump(catalog(), sys.stdout, ensure_ascii=False)

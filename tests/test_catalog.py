@@ -49,3 +49,55 @@ def test_its_limits_are_the_schemas_bounds(client):
 def test_hidden_activations_leave_out_the_output_only_ones():
     assert "softmax" in catalog()["activations"]
     assert "softmax" not in catalog()["hidden_activations"]
+
+
+NOTATION_FIELDS = {
+    "activations": {"label", "symbol", "formula", "derivative", "slope", "output_only", "range",
+                    "max_slope", "saturates", "can_die"},
+    "losses": {"label", "formula", "term", "reduction", "requires_output", "fused_delta",
+               "matrix_formula"},
+    "optimizers": {"label", "rule", "hyperparameters", "state_keys"},
+    "regularizations": {"label", "term"},
+    "init_schemes": {"label", "formula"},
+    "features": {"label", "inputs"},
+}
+
+
+@pytest.mark.parametrize("kind, fields", NOTATION_FIELDS.items())
+def test_every_name_has_its_whole_notation(kind, fields):
+    c = catalog()
+    assert list(c["notation"][kind]) == c[kind]  # the same names, in the same order
+    for name, entry in c["notation"][kind].items():
+        assert set(entry) == fields, name
+        assert entry["label"], name
+
+
+def test_notation_agrees_with_the_maths():
+    """What the page says of an activation is what the engine does with it."""
+    import numpy as np
+
+    from app.nn.activations import ACTIVATIONS
+    z = np.linspace(-30, 30, 6001)
+    for name, entry in catalog()["notation"]["activations"].items():
+        a = ACTIVATIONS[name].output(z.reshape(1, -1) if name == "softmax" else z)
+        if entry["range"]:
+            low, high = entry["range"]
+            assert low <= a.min() and a.max() <= high, name
+        if entry["max_slope"] is not None and ACTIVATIONS[name].der is not None:
+            assert np.isclose(ACTIVATIONS[name].der(z, a).max(), entry["max_slope"]), name
+    losses = catalog()["notation"]["losses"]
+    assert {k: v["requires_output"] for k, v in losses.items() if v["requires_output"]} == \
+        catalog()["required_output"]
+
+
+def test_hyperparameter_bounds_are_the_schemas(client):
+    spec = client.get("/openapi.json").json()["components"]["schemas"]["OptimizerSpec"]
+    for entry in catalog()["notation"]["optimizers"].values():
+        for key, h in entry["hyperparameters"].items():
+            field = spec["properties"][key]
+            assert field["default"] == h["default"]
+            assert field["exclusiveMaximum" if h["max_exclusive"] else "maximum"] == h["max"]
+            assert field["exclusiveMinimum" if h["min_exclusive"] else "minimum"] == h["min"]
+    state = client.get("/openapi.json").json()["components"]["schemas"]["OptimizerState"]
+    keys = {k for o in catalog()["notation"]["optimizers"].values() for k in o["state_keys"]}
+    assert keys == set(state["properties"]) - {"steps"}

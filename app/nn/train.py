@@ -132,7 +132,7 @@ def accuracy(a: np.ndarray, y: np.ndarray) -> float:
 
 
 def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
-          x_test: np.ndarray, y_test: np.ndarray, optimizer: Optimizer, batch_size: int,
+          x_test: np.ndarray, y_test: np.ndarray, *, optimizer: Optimizer, batch_size: int,
           epochs: int, start_epoch: int = 0, seed: int = 0, regularization: str = "none",
           rate: float = 0.0, classification: bool = True,
           stopped: Callable[[], bool] = lambda: False, bound: float = np.inf) -> Run:

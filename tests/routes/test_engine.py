@@ -137,6 +137,22 @@ def test_loss_slice_shows_the_slope(client):
     assert body["losses"][10] == pytest.approx(body["current"]["loss"])
 
 
+def test_loss_slice_marks_where_the_optimizer_moves_it(client):
+    """With an optimizer (and its state) and a penalty, the update is the real step's: /trace's."""
+    request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets")}
+    rule = {"optimizer": {"name": "adam", "learning_rate": 0.01},
+            "regularization": {"kind": "l2", "rate": 0.1}}
+    w5 = {"kind": "weight", "layer": 1, "row": 0, "col": 0}
+    body = client.post("/api/v1/loss-slice", json={**request, **rule, "parameter": w5}).json()
+    step = client.post("/api/v1/trace", json={**request, **rule}).json()
+    assert body["updated"]["value"] == step["network"]["weights"][1][0][0]
+    assert body["updated"]["value"] == pytest.approx(0.39, abs=1e-6)
+    both = client.post("/api/v1/loss-slice", json={**request, **rule, "parameter": w5,
+                                                   "learning_rate": 0.5})
+    assert both.status_code == 422
+    assert both.json()["detail"][0]["type"] == "with_optimizer"
+
+
 def test_loss_slice_of_a_bias_over_a_given_range(client):
     request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets")}
     body = client.post("/api/v1/loss-slice", json={

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.nn.divergence import diverged
 from app.nn.losses import LOSSES
 from app.nn.network import (
     LayerBackward,
@@ -47,14 +48,14 @@ class Trace:
     loss_after: float
     per_example: list[PerExample] | None = None
     gradient_check: GradientCheck | None = None
-    bound: float = math.inf  # parameters past ± this count as diverged (they cannot go on)
+    bound: float = math.inf  # values past ± this count as diverged (they cannot go on)
     optimizer: Optimizer | None = None  # after its step, when the update used one
 
     @property
     def diverged(self) -> bool:
-        parameters = np.concatenate([p.ravel() for p in self.network.weights + self.network.biases])
-        return not (math.isfinite(self.loss) and math.isfinite(self.loss_after)
-                    and bool(np.all(np.abs(parameters) <= self.bound)))
+        state = self.optimizer.state.values() if self.optimizer is not None else ()
+        return diverged((self.loss, self.loss_after),
+                        [*self.network.weights, *self.network.biases, *state], self.bound)
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,8 @@ class TraceResponse(BaseModel):
         "After the update, as a request takes it: post it back for the next step. Null when "
         "the step diverged."))
     optimizer: OptimizerSpec | None = Field(description=(
-        "After its step, with its new state, when the request gave one; post it back too."))
+        "After its step, with its new state, when the request gave one; post it back too. "
+        "Null when the step diverged."))
     per_example: list[PerExampleOut] | None
     gradient_check: GradientCheckOut | None
 
@@ -170,7 +171,9 @@ class LossSliceResponse(BaseModel):
     losses: list[Nullable]
     current: SlicePoint
     slope: Nullable = Field(description="dL/dparameter, the tangent's slope at the current value.")
-    updated: SlicePoint = Field(description="Where w − learning_rate·slope lands.")
+    updated: SlicePoint = Field(description=(
+        "Where the training step's update lands: w − learning_rate·slope for plain descent, "
+        "else the optimizer's own step (with its state) on the penalised gradient, as /trace."))
 
 
 class PresetSummary(BaseModel):

@@ -17,7 +17,7 @@ from app import errors
 from app.assets import STATIC_DIR
 from app.middleware import AccessLog, CachedStaticFiles, HeadAsGet, SecurityHeaders
 from app.openapi import DESCRIPTION, TAGS, describe, docs_page
-from app.routes import engine, health, lab, pages, presets, sessions
+from app.routes import catalog, engine, health, lab, pages, presets, sessions
 from app.schemas.limits import MAX_BODY_BYTES
 from app.settings import Settings
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     describe(app)
-    for module in (engine, lab, presets, sessions, health, pages):
+    for module in (engine, lab, presets, catalog, sessions, health, pages):
         app.include_router(module.router)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR, cache_control="no-cache"),
               name="static")

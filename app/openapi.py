@@ -33,6 +33,8 @@ TAGS = [
     {"name": "lab", "description": "Data sets and many epochs of training in one call."},
     {"name": "sessions", "description": "Live classroom sessions: a presenter's state, "
                                         "versioned, followed over Server-Sent Events."},
+    {"name": "catalog", "description": "Every name the API takes, with its notation, and every "
+                                       "limit: what the pages check against."},
     {"name": "health", "description": "Liveness, for load balancers and containers."},
 ]
 

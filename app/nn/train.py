@@ -13,18 +13,16 @@ import numpy as np
 
 from app.nn.activations import ACTIVATIONS, softmax_backward
 from app.nn.datasets import DOMAIN, features
+from app.nn.divergence import diverged
 from app.nn.losses import LOSSES
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer
+from app.nn.regularizers import NAMES as REGULARIZER_NAMES
+from app.nn.regularizers import REGULARIZERS
 
-# Each penalty's gradient on a weight, keyed by its public name (biases are not penalised):
-# L1 = rate * sum|w| gives rate * sign(w); L2 = rate/2 * sum w^2 gives rate * w.
-REGULARIZERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "none": np.zeros_like, "l1": np.sign, "l2": np.asarray,
-}
-REGULARIZATION = tuple(REGULARIZERS)
+REGULARIZATION = REGULARIZER_NAMES
 # A neuron counts as saturated for an example where its activation's slope is below this share
-# of the slope's largest value (sigmoid 0.25, tanh 1): gradients through it nearly vanish.
+# of the slope's largest value (its entry's max_slope): gradients through it nearly vanish.
 SATURATION = 0.05
 
 
@@ -101,7 +99,7 @@ def regularize(flat: Flat, kind: str, rate: float) -> None:
     """Adds the penalty's gradient on the weights (not the biases): L2 rate*w, L1 rate*sign(w)."""
     if kind == "none" or rate == 0:
         return
-    flat.grad[:flat.n_weights] += rate * REGULARIZERS[kind](flat.theta[:flat.n_weights])
+    flat.grad[:flat.n_weights] += rate * REGULARIZERS[kind].gradient(flat.theta[:flat.n_weights])
 
 
 @dataclass
@@ -135,7 +133,7 @@ def accuracy(a: np.ndarray, y: np.ndarray) -> float:
 
 
 def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
-          x_test: np.ndarray, y_test: np.ndarray, optimizer: Optimizer, batch_size: int,
+          x_test: np.ndarray, y_test: np.ndarray, *, optimizer: Optimizer, batch_size: int,
           epochs: int, start_epoch: int = 0, seed: int = 0, regularization: str = "none",
           rate: float = 0.0, classification: bool = True,
           stopped: Callable[[], bool] = lambda: False, bound: float = np.inf) -> Run:
@@ -169,9 +167,7 @@ def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
                 optimizer.step(flat.theta, flat.grad)
             record = evaluate(flat, loss, x_train, y_train, t_train, x_test, y_test, t_test,
                               epoch, classification)
-            state = [flat.theta, *optimizer.state.values()]
-            if not (np.isfinite(record.train_loss)
-                    and all(np.all(np.abs(v) <= bound) for v in state)):
+            if diverged((record.train_loss,), (flat.theta, *optimizer.state.values()), bound):
                 run.diverged_at = epoch
                 flat.theta[...] = saved[0]
                 optimizer.steps, optimizer.state = saved[1], saved[2]
@@ -202,10 +198,9 @@ def neuron_health(net: Network, x: np.ndarray) -> list[dict[str, list]]:
     for z, a, name in zip(zs, acts[1:], net.activations):
         act = ACTIVATIONS[name]
         # Only ReLU can die: leaky ReLU keeps a slope of 0.01 below zero, so it still learns.
-        dead = (z <= 0).all(axis=0) if name == "relu" else np.zeros(z.shape[1], bool)
-        if name in ("sigmoid", "tanh"):
-            peak = 0.25 if name == "sigmoid" else 1.0
-            saturated = (act.der(z, a) < SATURATION * peak).mean(axis=0)
+        dead = (z <= 0).all(axis=0) if act.can_die else np.zeros(z.shape[1], bool)
+        if act.saturates:
+            saturated = (act.der(z, a) < SATURATION * act.max_slope).mean(axis=0)
         else:
             saturated = np.zeros(z.shape[1])
         report.append({"dead": dead.tolist(), "saturated": saturated.tolist()})

@@ -53,7 +53,7 @@ SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, r
 
 def classic_answer() -> dict:
     """The classic example's step, as /trace answers it: the description's example (see
-    app.main.describe: FastAPI would drop its nulls)."""
+    app.openapi.describe: FastAPI would drop its nulls)."""
     return example(trace_json(trace_answer(PRESETS["classic"].request)))
 
 

@@ -64,6 +64,20 @@ export const isOneDimensional = (lab) => (lab.points ? lab.points.train[0].lengt
 /** The output layer's activation: a probability for classes, a plain number for regression. */
 export const outputActivation = (lab) => (lab.dataset.task === 'classification' ? 'sigmoid' : 'linear');
 
+/**
+ * The settings after a change: a new task brings its loss, one-input data keeps only the
+ * features of x₁ (the data panel says so beside those it turns off), and x₁ stays when none is left.
+ * @param {object} lab the settings now
+ * @param {object} patch the fields that change
+ */
+export function changed(lab, patch) {
+  const next = { ...lab, ...patch };
+  if (patch.dataset?.task && patch.dataset.task !== lab.dataset.task) next.loss = next.dataset.task === 'regression' ? 'mse' : 'bce';
+  if (isOneDimensional(next)) next.features = next.features.filter((f) => !needsX2(f));
+  if (!next.features.length) next.features = ['x1'];
+  return next;
+}
+
 /** The network spec for the API: fresh weights drawn from the seed. */
 export function networkSpec(lab) {
   const layers = [lab.features.length, ...lab.hidden, 1];

@@ -7,13 +7,13 @@
  */
 
 import { evaluate, outputGrids } from './forward.js';
-import { BATCHES, encodeLab, FEATURE_LABELS, isOneDimensional, outputActivation } from './labstate.js';
+import { BATCHES, encodeLab, featureLabel, isOneDimensional, outputActivation } from './labstate.js';
 import { createHeatmap } from './views/heatmap.js';
 import { createLabNetwork } from './views/labnetwork.js';
 import { createLineChart } from './views/linechart.js';
 
 const BOUNDARY = { resolution: 40, neuron_resolution: 14 }; // the grids the lab asks /train for
-const NO_LOSSES = { key: '', epochs: [], train: [], test: [] };
+const NO_LOSSES = Object.freeze({ key: '', epochs: Object.freeze([]), train: Object.freeze([]), test: Object.freeze([]) });
 
 const lossName = (lab) => (lab.dataset.task === 'regression' ? 'mse' : lab.loss);
 
@@ -32,7 +32,7 @@ export function recordLosses(losses, settings, snapshot, stats) {
   const { dataset, points, features, hidden, activation, seed } = settings;
   const key = JSON.stringify([dataset, points, features, hidden, activation, seed, lossName(settings)]);
   const fresh = key !== losses.key || (snapshot && snapshot.epoch < losses.epochs[losses.epochs.length - 1]);
-  const kept = fresh ? { ...NO_LOSSES, key } : { ...losses, epochs: [...losses.epochs], train: [...losses.train], test: [...losses.test] };
+  const kept = { key, epochs: fresh ? [] : [...losses.epochs], train: fresh ? [] : [...losses.train], test: fresh ? [] : [...losses.test] };
   if (!stats) return kept;
   if (snapshot.epoch === kept.epochs[kept.epochs.length - 1]) ['epochs', 'train', 'test'].forEach((k) => kept[k].pop());
   kept.epochs.push(snapshot.epoch);
@@ -57,7 +57,7 @@ export function facts(settings, data) {
       ['Task', dataset.task],
       ['Points', `${count}, ${Math.round(testShare * 100)}% held out for test`],
       ...(points ? [] : [['Noise', `${Math.round(dataset.noise * 100)}%`]]),
-      ['Features', features.map((f) => FEATURE_LABELS[f]).join(', ')],
+      ['Features', features.map(featureLabel).join(', ')],
     ]],
     ['.training-facts', [
       ['Layers', [features.length, ...hidden, 1].join(' → ')],

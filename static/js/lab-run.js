@@ -6,7 +6,7 @@
  */
 
 import { LIMITS } from './catalog.js';
-import { FEATURE_LABELS, featureValue, networkSpec, stepperTraining } from './labstate.js';
+import { featureLabel, featureValue, networkSpec, stepperTraining } from './labstate.js';
 
 /** Whether a network has the shape the settings give: a snapshot must match its settings. */
 export function fits(net, settings) {
@@ -81,6 +81,6 @@ export function traceState({ lab, run, data }, i) {
     setup: { network: { layers, activations, weights, biases }, loss: lab.dataset.task === 'regression' ? 'mse' : lab.loss,
       inputs, targets, update_biases: true, ...stepperTraining(lab, run) },
     position: { iteration: 0, step: 0 },
-    view: { example: 0, selected: null, decimals: 4, projector: false, speed: 1, inputNames: lab.features.map((f) => FEATURE_LABELS[f]) },
+    view: { example: 0, selected: null, decimals: 4, projector: false, speed: 1, inputNames: lab.features.map(featureLabel) },
   };
 }

@@ -7,15 +7,13 @@
  */
 
 import { evaluate, outputGrids } from './forward.js';
-import { BATCHES, encodeLab, featureLabel, isOneDimensional, outputActivation } from './labstate.js';
+import { BATCHES, encodeLab, featureLabel, isOneDimensional, lossOf, outputActivation } from './labstate.js';
 import { createHeatmap } from './views/heatmap.js';
 import { createLabNetwork } from './views/labnetwork.js';
 import { createLineChart } from './views/linechart.js';
 
 const BOUNDARY = { resolution: 40, neuron_resolution: 14 }; // the grids the lab asks /train for
 const NO_LOSSES = Object.freeze({ key: '', epochs: Object.freeze([]), train: Object.freeze([]), test: Object.freeze([]) });
-
-const lossName = (lab) => (lab.dataset.task === 'regression' ? 'mse' : lab.loss);
 
 /**
  * The loss chart's points after a snapshot: the presenter's own curve of the whole run when the
@@ -30,7 +28,7 @@ export function recordLosses(losses, settings, snapshot, stats) {
   const curve = snapshot?.losses;
   if (curve) return { key: '', epochs: [...curve.epochs], train: [...curve.train], test: [...curve.test] };
   const { dataset, points, features, hidden, activation, seed } = settings;
-  const key = JSON.stringify([dataset, points, features, hidden, activation, seed, lossName(settings)]);
+  const key = JSON.stringify([dataset, points, features, hidden, activation, seed, lossOf(settings)]);
   const fresh = key !== losses.key || (snapshot && snapshot.epoch < losses.epochs[losses.epochs.length - 1]);
   const kept = { key, epochs: fresh ? [] : [...losses.epochs], train: fresh ? [] : [...losses.train], test: fresh ? [] : [...losses.test] };
   if (!stats) return kept;
@@ -62,7 +60,7 @@ export function facts(settings, data) {
     ['.training-facts', [
       ['Layers', [features.length, ...hidden, 1].join(' → ')],
       ['Activation', `${activation}, output ${outputActivation(settings)}`],
-      ['Loss', lossName(settings)],
+      ['Loss', lossOf(settings)],
       ['Optimizer', `${optimizer}, learning rate ${lr}`],
       ['Batch', batch === BATCHES[BATCHES.length - 1] ? 'all the points' : String(batch)],
       ['Regularisation', regularization === 'none' ? 'none' : `${regularization}, rate ${rate}`],
@@ -101,8 +99,8 @@ export function createLabFollower(root) {
     const net = snapshot?.network;
     const boundary = net ? outputGrids(net, settings.features, inputs, BOUNDARY.resolution, BOUNDARY.neuron_resolution) : null;
     const stats = net && data ? {
-      train: evaluate(net, settings.features, data.train, lossName(settings), classification),
-      test: evaluate(net, settings.features, data.test, lossName(settings), classification),
+      train: evaluate(net, settings.features, data.train, lossOf(settings), classification),
+      test: evaluate(net, settings.features, data.test, lossOf(settings), classification),
     } : null;
     shown = { settings, snapshot, data, boundary, stats, losses: recordLosses(shown.losses, settings, snapshot, stats) };
     $('.explore').href = `/lab${encodeLab(settings)}`; // the settings as the learner's own lab

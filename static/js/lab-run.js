@@ -6,7 +6,7 @@
  */
 
 import { LIMITS } from './catalog.js';
-import { featureLabel, featureValue, networkSpec, stepperTraining } from './labstate.js';
+import { featureLabel, featureValue, lossOf, networkSpec, stepperTraining } from './labstate.js';
 
 /** Whether a network has the shape the settings give: a snapshot must match its settings. */
 export function fits(net, settings) {
@@ -78,7 +78,7 @@ export function traceState({ lab, run, data }, i) {
   const { layers, activations, weights, biases } = run.network;
   return {
     preset: null,
-    setup: { network: { layers, activations, weights, biases }, loss: lab.dataset.task === 'regression' ? 'mse' : lab.loss,
+    setup: { network: { layers, activations, weights, biases }, loss: lossOf(lab),
       inputs, targets, update_biases: true, ...stepperTraining(lab, run) },
     position: { iteration: 0, step: 0 },
     view: { example: 0, selected: null, decimals: 4, projector: false, speed: 1, inputNames: lab.features.map(featureLabel) },

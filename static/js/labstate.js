@@ -63,9 +63,14 @@ export const needsX2 = (feature) => NOTATION.features[feature]?.inputs === 2;
 
 export const isOneDimensional = (lab) => (lab.points ? lab.points.train[0].length === 2 : CATALOG.one_input_datasets.includes(lab.dataset.name));
 
-/** The output layer's activation by task: a probability for classes, a plain number for regression. */
-export const OUTPUT_ACTIVATION = { classification: 'sigmoid', regression: 'linear' };
-export const outputActivation = (lab) => OUTPUT_ACTIVATION[lab.dataset.task];
+/**
+ * What a task fixes, the lab's rule: the output layer's activation (a probability for classes, a
+ * plain number for regression) and the loss it starts with; regression always trains with its own.
+ */
+export const TASKS = { classification: { output: 'sigmoid', loss: 'bce' }, regression: { output: 'linear', loss: 'mse' } };
+export const outputActivation = (lab) => TASKS[lab.dataset.task].output;
+/** The loss the lab trains with: the one chosen for classes, regression's own for regression. */
+export const lossOf = (lab) => (lab.dataset.task === 'regression' ? TASKS.regression.loss : lab.loss);
 
 /**
  * The settings after a change: a new task brings its loss, one-input data keeps only the
@@ -75,7 +80,7 @@ export const outputActivation = (lab) => OUTPUT_ACTIVATION[lab.dataset.task];
  */
 export function changed(lab, patch) {
   const next = { ...lab, ...patch };
-  if (patch.dataset?.task && patch.dataset.task !== lab.dataset.task) next.loss = next.dataset.task === 'regression' ? 'mse' : 'bce';
+  if (patch.dataset?.task && patch.dataset.task !== lab.dataset.task) next.loss = TASKS[next.dataset.task].loss;
   if (isOneDimensional(next)) next.features = next.features.filter((f) => !needsX2(f));
   if (!next.features.length) next.features = ['x1'];
   return next;
@@ -105,7 +110,7 @@ export function datasetSpec(lab) {
 export function trainRequest(lab, run, epochs, boundary) {
   return {
     network: run ? run.network : networkSpec(lab),
-    loss: lab.dataset.task === 'regression' ? 'mse' : lab.loss,
+    loss: lossOf(lab),
     dataset: datasetSpec(lab),
     features: lab.features,
     // The settings as they are now, even if they changed while a call was on its way; the

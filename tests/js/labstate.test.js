@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { CATALOG, LIMITS, NOTATION } from '../../static/js/catalog.js';
 import {
   changed, checkExport, checkLab, DEFAULT_LAB, decodeLab, encodeLab, featureLabel, featureValue, FEATURES,
-  fromCsv, HIDDEN_ACTIVATIONS, isOneDimensional, LOSSES, needsX2, networkSpec, OUTPUT_ACTIVATION, stepperTraining,
+  fromCsv, HIDDEN_ACTIVATIONS, isOneDimensional, lossOf, LOSSES, needsX2, networkSpec, stepperTraining, TASKS,
   toCsv, trainRequest,
 } from '../../static/js/labstate.js';
 import { pack } from '../../static/js/url.js';
@@ -233,10 +233,17 @@ test("the lab's losses and output activations are the catalog's, and fit togethe
     assert.ok(CATALOG.losses.includes(loss), `${loss} is not a loss of the catalog`);
     const needs = NOTATION.losses[loss].requires_output;
     // Classification is where the lab offers a choice of loss: its output must be what it needs.
-    assert.ok(needs === null || needs === OUTPUT_ACTIVATION.classification, `${loss} needs ${needs}`);
+    assert.ok(needs === null || needs === TASKS.classification.output, `${loss} needs ${needs}`);
   }
-  assert.equal(NOTATION.losses.mse.requires_output, null); // regression's loss takes a linear output
-  for (const activation of Object.values(OUTPUT_ACTIVATION)) assert.ok(CATALOG.activations.includes(activation));
+  assert.deepEqual(Object.keys(TASKS).sort(), Object.keys(CATALOG.datasets).sort());
+  for (const [task, { output, loss }] of Object.entries(TASKS)) {
+    assert.ok(CATALOG.activations.includes(output), output);
+    assert.ok(LOSSES.includes(loss), loss);
+    assert.ok([null, output].includes(NOTATION.losses[loss].requires_output), `${task}: ${loss} does not take ${output}`);
+  }
+  const regression = lab({ loss: 'bce', dataset: { ...DEFAULT_LAB.dataset, task: 'regression', name: 'plane' } });
+  assert.equal(lossOf(regression), 'mse');
+  assert.equal(lossOf(lab({ loss: 'mse' })), 'mse');
   assert.deepEqual(HIDDEN_ACTIVATIONS, CATALOG.hidden_activations);
   for (const activation of HIDDEN_ACTIVATIONS) {
     const { lab: opened, problems } = checkLab({ activation });

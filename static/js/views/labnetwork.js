@@ -6,7 +6,7 @@
  */
 
 import { NOTATION } from '../catalog.js';
-import { featureLabel, featureValue, MAX_HIDDEN_LAYERS, MAX_NEURONS, OUTPUT_ACTIVATION } from '../labstate.js';
+import { featureLabel, featureValue, MAX_HIDDEN_LAYERS, MAX_NEURONS, TASKS } from '../labstate.js';
 import { css, paintGrid, scale } from './colours.js';
 import { el, SVG } from './svg.js';
 
@@ -193,7 +193,7 @@ export function createLabNetwork(svg, steppers, { onLayers }) {
     }
     const last = parts.layers.length - 1;
     if (boundary) {
-      const [lo, hi] = paintRange(OUTPUT_ACTIVATION[view.task]);
+      const [lo, hi] = paintRange(TASKS[view.task].output);
       // One input: a neuron's values along x1, shown as vertical stripes.
       const square = (values, n) => (view.oneInput ? Array.from({ length: n }, () => values).flat() : values);
       paintGrid(parts.nodes[last][0].image, square(boundary.outputs[0], boundary.resolution), boundary.resolution, lo, hi);

@@ -1,9 +1,13 @@
-"""Client errors as strict JSON that names the field and the rule, and the request-size guard."""
+"""Client errors as strict JSON that names the field and the rule, and the request-body guard
+(one framing, a size, a deadline)."""
+
+import asyncio
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.responses import Response
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.responses import JSONBytes
@@ -57,9 +61,12 @@ def install(app: FastAPI) -> None:
                          status_code=503, headers={"Retry-After": str(STORE_RETRY_SECONDS)})
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONBytes:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         status, headers = exc.status_code, dict(getattr(exc, "headers", None) or {})
         detail = exc.detail
+        if status == 405 and request.method == "OPTIONS":  # what may be done here: the Allow
+            return Response(status_code=204, headers={
+                "Allow": ", ".join(allowed_methods(request))})
         if isinstance(detail, str):  # Starlette's and FastAPI's own: in our error format too
             if status == 400:  # a body that is not UTF-8: as invalid as bad JSON, said alike
                 status, detail = 422, [error("body", "json_invalid", "the body is not UTF-8 JSON")]
@@ -85,20 +92,33 @@ def problem(status: int, field: str, rule: str, message: str, **headers: str) ->
 
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route answers at this path (Starlette names only the first route's),
-    HEAD wherever GET is."""
-    methods = {method for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
-               if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
-                      for route in request.app.router.routes)}
+    HEAD wherever GET is, and OPTIONS. Static files (a mount) answer GET."""
+    # Matched from the app's root: a mount has moved the request's root_path to its own.
+    scope = {**request.scope, "root_path": request.scope.get(
+        "app_root_path", request.scope.get("root_path", ""))}
+    methods = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):
+            if route.matches(scope)[0] == Match.FULL:
+                methods.add("GET")
+            continue
+        methods.update(method for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+                       if route.matches({**scope, "method": method})[0] == Match.FULL)
     if "GET" in methods:
         methods.add("HEAD")
-    return sorted(methods)
+    return sorted(methods | {"OPTIONS"})
 
 
 class BodyLimit:
-    """Answers 413 once a request body passes `max_bytes`, declared or streamed."""
+    """The request-body guard. A body is framed one way: with both Content-Length and
+    Transfer-Encoding, which two servers could read differently (request smuggling), the
+    request is refused with 400 and the connection closed (RFC 9112, 6.3). It is at most
+    `max_bytes`, declared or streamed (413). And it arrives within `timeout` seconds of its
+    head (408, and the connection closed), so a body trickling a byte a second holds nothing
+    for long."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
+        self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
 
     def too_large(self) -> JSONBytes:
         return JSONBytes({"detail": self.too_large_detail()}, status_code=413)
@@ -106,21 +126,37 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        names = {name for name, _ in scope["headers"]}
+        if b"content-length" in names and b"transfer-encoding" in names:
+            return await JSONBytes({"detail": [error(
+                "headers", "ambiguous_length",
+                "send Content-Length or Transfer-Encoding, not both")]}, status_code=400,
+                headers={"Connection": "close"})(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await self.too_large()(scope, receive, send)
-        received = 0
+        received, complete = 0, False
+        deadline = asyncio.get_running_loop().time() + self.timeout
 
-        async def counted_receive() -> Message:
+        async def guarded_receive() -> Message:
             # A streamed (chunked) body has no length to check up front: count as it arrives.
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # the body is in: what is left to hear is a disconnect, untimed
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(408, [error(
+                    "body", "body_timeout", f"the request body did not arrive within "
+                    f"{self.timeout:g} seconds")], headers={"Connection": "close"}) from None
+            complete = not message.get("more_body", False)
             received += len(message.get("body", b""))
             if received > self.max_bytes:
                 raise HTTPException(413, self.too_large_detail())
             return message
 
-        await self.app(scope, counted_receive, send)
+        await self.app(scope, guarded_receive, send)
 
     def too_large_detail(self) -> list[dict]:
         return [error("body", "too_large", f"request bodies are limited to {self.max_bytes} bytes")]

@@ -2,7 +2,8 @@
 worker thread when they are large, so a megabyte of JSON does not hold up the event loop.
 Only a body orjson refuses goes to the standard parser, which reads NaN and Infinity, so that
 validation can name the field they are in. A body sent as anything but JSON (`curl -d` without
-a content type sends a form) is told so, rather than failing validation obscurely."""
+a content type sends a form) is told so, rather than failing validation obscurely, and so is
+one nested deeper than the parsers go."""
 
 import json
 from collections.abc import Callable, Coroutine
@@ -16,13 +17,24 @@ from fastapi.routing import APIRoute
 from app.errors import problem
 
 THREAD_BYTES = 64 * 1024  # smaller bodies parse faster than a thread hop
+MAX_DEPTH = 1024  # orjson's own limit of nesting; no request of ours nests past 8
 
 
 def parse(body: bytes) -> Any:
     try:
         return orjson.loads(body)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as error:
+        if str(error).startswith("depth limit exceeded"):
+            raise too_deep() from None
+    try:
         return json.loads(body)  # the standard parser's NaN, or its own error
+    except RecursionError:  # nested less deep than orjson's limit, deeper than Python's stack
+        raise too_deep() from None
+
+
+def too_deep() -> Exception:
+    return problem(422, "body", "json_too_deep",
+                   f"JSON may nest arrays and objects at most {MAX_DEPTH} levels deep")
 
 
 class FastJSONRequest(Request):

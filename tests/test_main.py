@@ -106,10 +106,29 @@ def test_only_allowed_hosts_are_served_when_they_are_listed():
 
 
 def test_405_names_every_method_the_path_answers(client):
-    response = client.options("/api/v1/sessions/abc")
+    response = client.patch("/api/v1/sessions/abc")
     assert response.status_code == 405
-    assert response.headers["allow"] == "DELETE, GET, HEAD"
+    assert response.headers["allow"] == "DELETE, GET, HEAD, OPTIONS"
     assert response.json()["detail"][0]["type"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(("path", "allow"), [
+    ("/api/v1/sessions/abc", "DELETE, GET, HEAD, OPTIONS"),
+    ("/api/v1/trace", "OPTIONS, POST"),
+    ("/", "GET, HEAD, OPTIONS"),
+    ("/static/css/app.css", "GET, HEAD, OPTIONS"),
+    ("/docs-assets/swagger-ui.css", "GET, HEAD, OPTIONS")])
+def test_options_answers_with_what_the_path_allows(client, path, allow):
+    """Static files answered OPTIONS (and POST) with a 405 naming no method at all."""
+    response = client.options(path)
+    assert response.status_code == 204, response.text
+    assert response.headers["allow"] == allow
+
+
+def test_a_method_static_files_refuse_names_the_ones_they_take(client):
+    response = client.post("/static/css/app.css")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_a_body_that_is_not_utf8_is_a_422_in_our_format(client):

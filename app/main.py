@@ -1,8 +1,8 @@
 """Assembles the app from its settings: routers, static files, error handlers, the API's
 description, and the layers every request passes (access log, host check, CORS, compression,
-safe headers, HEAD, body size). Importing it has no side effect: logging and the garbage
-collector are set up when a server starts (app/server.py), and tests build the app they need
-with `create_app(Settings(...))`."""
+safe headers, HEAD, the body guard, each client address's caps). Importing it has no side
+effect: logging and the garbage collector are set up when a server starts (app/server.py),
+and tests build the app they need with `create_app(Settings(...))`."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -15,6 +15,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from app import errors
 from app.assets import STATIC_DIR
+from app.connections import ClientBook, ClientLimits
 from app.middleware import AccessLog, CachedStaticFiles, HeadAsGet, SecurityHeaders
 from app.openapi import DESCRIPTION, TAGS, describe, docs_page
 from app.routes import catalog, engine, health, lab, pages, presets, sessions
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   servers=[{"url": "/", "description": "this server"}],
                   contact={"name": "backprop-viz"})
     app.state.settings = settings
+    app.state.clients = ClientBook(settings.requests_per_address, settings.streams_per_address)
     errors.install(app)
     describe(app)
     for module in (engine, lab, presets, catalog, sessions, health, pages):
@@ -54,8 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Starlette wraps each layer added around the ones added before it: the last added is the
     # outermost. So a request meets them bottom to top (access log, host check, CORS,
-    # compression, safe headers, HEAD, body size), and a response passes them top to bottom.
-    app.add_middleware(errors.BodyLimit, max_bytes=MAX_BODY_BYTES)
+    # compression, safe headers, HEAD, body guard, each address's caps), and a response passes
+    # them top to bottom.
+    app.add_middleware(ClientLimits, book=app.state.clients)
+    app.add_middleware(errors.BodyLimit, max_bytes=MAX_BODY_BYTES, timeout=settings.body_timeout)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     # Text over 1 KB is compressed for clients that accept it; never an event stream.

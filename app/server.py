@@ -1,24 +1,42 @@
-"""Serving the app: uvicorn, with two protections its options lack. A connection that has not
-sent a whole request head within `header_timeout` seconds is closed (idle and slow-header
-sockets cannot pile up), and connections past a cap set below the file-descriptor limit are
-closed at once, so the server always keeps descriptors for its own files and for /health.
+"""Serving the app: uvicorn, with the protections its options lack, so that no one client can
+take the server down (README, "Running it").
+
+- Accepting (GuardedLoop): a connection accepted past the descriptor cap is closed at once,
+  and when descriptors run out altogether, accepting pauses a moment, logged once a second.
+- Each connection (GuardedH11Protocol): a deadline for each request head and for idling
+  between requests; connections past the cap, or past what one address may hold, closed at
+  once; and, for event streams, a hold on what is written (FollowerConnection).
 
 What a serving process needs beyond the app (logging, the collector's tuning, the protocol's
 limits) is set up here when it starts, in `served_app`, never when the app is imported."""
 
 import asyncio
+import errno
+import fcntl
 import gc
 import logging
 import resource
+import socket
+import struct
+import termios
+from collections import Counter
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from app.connections import CONNECTION, OncePerSecond, cap_for_one, connection_cap
 from app.main import create_app
 from app.settings import Settings
 
-RESERVED_DESCRIPTORS = 64  # for the database, static files, logs, and the listening socket
+LOG = logging.getLogger("backprop_viz.server")
+OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+ACCEPT_PAUSE = 0.25  # seconds accepting waits when no descriptor is left (asyncio's own: 1)
+FIRST_POLL, LAST_POLL = 0.005, 0.25  # seconds between looks at a slow follower's socket
+# Taken, though unacknowledged: what a client's delayed acknowledgement may leave out (up to
+# 200 ms on Windows): its last segment, at most 64 KiB (loopback's; 1,460 bytes on Ethernet).
+DELAYED_ACK_BYTES = 64 * 1024
 
 
 def tune_garbage_collector() -> None:
@@ -49,26 +67,129 @@ def configure_logging(level: str) -> None:
                         level=level.upper())
 
 
-def descriptor_cap() -> int:
-    """Connections past this are closed at once: the descriptor limit less a reserve."""
-    return max(16, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - RESERVED_DESCRIPTORS)
+def unacknowledged(sock: Any) -> int:
+    """Bytes written to a TCP socket that its peer has not acknowledged yet (Linux's
+    SIOCOUTQ); 0 where that cannot be asked (another system, a closed socket)."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
+class FollowerConnection:
+    """What an event stream may ask of its connection (app.connections.stream_connection):
+    to hold what is written to one event at a time, whether the last has been taken (left our
+    buffer and been acknowledged by the client), and to drop the connection."""
+
+    def __init__(self, protocol: H11Protocol) -> None:
+        self.protocol = protocol
+
+    def hold_to_one_write(self) -> None:
+        # With no high-water mark uvicorn waits, before each write, until the last one has
+        # left our buffer (its FlowControl), so a follower that stalls holds one event here.
+        self.protocol.transport.set_write_buffer_limits(high=0)
+
+    def _taken(self) -> bool:
+        transport = self.protocol.transport
+        return transport.is_closing() or (
+            transport.get_write_buffer_size() == 0
+            and unacknowledged(transport.get_extra_info("socket")) <= DELAYED_ACK_BYTES)
+
+    async def taken(self, timeout: float) -> bool:
+        """True once what was written has reached the client; False if not within
+        `timeout` seconds."""
+        if self._taken():
+            return True
+        try:
+            async with asyncio.timeout(timeout):
+                await self.protocol.flow.drain()
+                delay = FIRST_POLL  # nothing says when a client acknowledges: look, less often
+                while not self._taken():
+                    await asyncio.sleep(delay)
+                    delay = min(2 * delay, LAST_POLL)
+            return True
+        except TimeoutError:
+            return False
+
+    def drop(self) -> None:
+        self.protocol.transport.abort()  # at once: close() would wait to send the buffer
+
+
+class ConnectionBook:
+    """This process's connections by descriptor, and so by client address. The accept loop
+    (GuardedListener) enters each as it accepts it, so that a burst from one address is
+    refused before others' connections in the same burst meet the descriptor cap; the
+    protocol enters those the loop did not (uvicorn's own loop) and removes each at its end.
+    A descriptor entered again holds a new connection: the old one has gone."""
+
+    def __init__(self) -> None:
+        self.address_of: dict[int, str] = {}
+        self.per_address: Counter[str] = Counter()
+
+    def admit(self, fd: int, address: str, cap: int) -> bool:
+        if self.address_of.get(fd) == address:
+            return True  # entered when it was accepted
+        self.forget(fd)
+        if self.per_address[address] >= cap:
+            return False
+        self.address_of[fd] = address
+        self.per_address[address] += 1
+        return True
+
+    def forget(self, fd: int) -> None:
+        address = self.address_of.pop(fd, None)
+        if address is not None:
+            self.per_address[address] -= 1
+            if self.per_address[address] <= 0:
+                del self.per_address[address]
+
+
+CONNECTIONS = ConnectionBook()
+
+
+def address_of(peer: Any) -> str:
+    return peer[0] if isinstance(peer, tuple) and peer else "local"
 
 
 class GuardedH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with a deadline for each request head and a cap on
-    connections. It overrides uvicorn's own methods and reads its attributes (`cycle`,
-    `connections`, `transport`, `loop`): hence the pin of uvicorn to one minor version."""
+    """uvicorn's HTTP/1.1 protocol with deadlines and caps. It overrides uvicorn's own methods
+    and reads its attributes (`cycle`, `connections`, `transport`, `flow`, `loop`, `app`,
+    `timeout_keep_alive`): hence the pin of uvicorn to one minor version."""
 
-    header_timeout = Settings().header_timeout  # each serving process sets its own: served_app
-    max_connections = descriptor_cap()
+    # Each serving process sets its own: served_app.
+    header_timeout = Settings().header_timeout
+    keepalive_timeout = Settings().keepalive_timeout
+    max_connections = connection_cap()
+    max_per_address = cap_for_one()
+    refused = OncePerSecond(LOG)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timeout_keep_alive = self.keepalive_timeout
+        self.fd: int | None = None
+        app, follower = self.app, FollowerConnection(self)
+
+        async def with_connection(scope: Any, receive: Any, send: Any) -> None:
+            scope.setdefault("extensions", {})[CONNECTION] = follower
+            await app(scope, receive, send)
+
+        self.app = with_connection
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._head_cycle = None
         self._head_deadline: asyncio.TimerHandle | None = None
         if len(self.connections) > self.max_connections:
+            self.refused.warning("%d connections open: closed one at once", self.max_connections)
             transport.close()  # over the cap: closed before it costs anything more
             return
+        fd, address = transport.get_extra_info("socket").fileno(), address_of(self.client)
+        if not CONNECTIONS.admit(fd, address, self.max_per_address):
+            self.refused.warning("%s holds %d connections: closed one at once", address,
+                                 self.max_per_address)
+            transport.close()  # the rest is kept for the other clients
+            return
+        self.fd = fd
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -84,6 +205,9 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self.fd is not None:
+            CONNECTIONS.forget(self.fd)
+            self.fd = None
         super().connection_lost(exc)
 
     def _arm(self) -> None:
@@ -102,6 +226,68 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+class GuardedListener:
+    """The listening socket as GuardedLoop hands it to asyncio's accept loop, which calls only
+    its `accept`: past the descriptor cap, or past what one address may hold, each connection
+    is closed as it comes; with no descriptor left, accepting pauses, and asyncio sees an
+    empty queue (BlockingIOError), not an error."""
+
+    exhausted = OncePerSecond(LOG)
+    refused = OncePerSecond(LOG)
+
+    def __init__(self, sock: socket.socket, cap: int, pause: Any) -> None:
+        self.sock, self.cap, self.pause = sock, cap, pause
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        while True:
+            try:
+                conn, address = self.sock.accept()
+            except OSError as exc:
+                if exc.errno not in OUT_OF_DESCRIPTORS:
+                    raise
+                self.pause()
+                self.exhausted.warning("out of file descriptors (%s): not accepting "
+                                       "connections for %g s", exc.strerror, ACCEPT_PAUSE)
+                raise BlockingIOError from exc
+            # Descriptors are numbered lowest free first: this one's number says how many are
+            # in use, and past the cap the rest are the server's own (files, the database).
+            if conn.fileno() >= self.cap:
+                self.refused.warning("%d descriptors in use: closed a new connection at once",
+                                     self.cap)
+            elif not CONNECTIONS.admit(conn.fileno(), address_of(address),
+                                       GuardedH11Protocol.max_per_address):
+                self.refused.warning("%s holds %d connections: closed one at once",
+                                     address_of(address), GuardedH11Protocol.max_per_address)
+            else:
+                return conn, address
+            conn.close()
+
+
+class GuardedLoop(asyncio.SelectorEventLoop):
+    """asyncio's event loop, guarded where it accepts (GuardedListener). Left alone, asyncio
+    logs a traceback for each of up to `backlog` failed accepts a tick and schedules as many
+    retries (15,934 tracebacks in 7 s). It overrides one private method of asyncio's loop,
+    `_accept_connection`, whose arguments are the same from Python 3.11 to 3.13."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.descriptor_cap = connection_cap()
+
+    def _accept_connection(self, protocol_factory: Any, sock: socket.socket, *args: Any,
+                           **kwargs: Any) -> None:
+        def pause() -> None:
+            self.remove_reader(sock.fileno())
+            self.call_later(ACCEPT_PAUSE, resume)
+
+        def resume() -> None:
+            if sock.fileno() != -1:  # not closed meanwhile (the server stopping)
+                self.add_reader(sock.fileno(), self._accept_connection, protocol_factory,
+                                sock, *args, **kwargs)
+
+        super()._accept_connection(protocol_factory, GuardedListener(  # type: ignore[misc]
+            sock, self.descriptor_cap, pause), *args, **kwargs)
+
+
 def served_app() -> FastAPI:
     """The app as a serving process runs it (uvicorn's factory, called once in each worker
     process): from the BACKPROP_VIZ_ variables, with logging set up, the protocol's limits
@@ -109,7 +295,9 @@ def served_app() -> FastAPI:
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     GuardedH11Protocol.header_timeout = settings.header_timeout
-    GuardedH11Protocol.max_connections = descriptor_cap()  # the limit run() raised
+    GuardedH11Protocol.keepalive_timeout = settings.keepalive_timeout
+    GuardedH11Protocol.max_connections = connection_cap()  # the limit run() raised
+    GuardedH11Protocol.max_per_address = cap_for_one()
     app = create_app(settings)
     tune_garbage_collector()
     return app
@@ -126,4 +314,5 @@ def run(settings: Settings) -> None:
     uvicorn.run("app.server:served_app", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level=settings.log_level, access_log=False,
                 log_config=None, http="app.server:GuardedH11Protocol",
-                timeout_keep_alive=5, timeout_graceful_shutdown=5)
+                loop="app.server:GuardedLoop", timeout_keep_alive=settings.keepalive_timeout,
+                timeout_graceful_shutdown=5)

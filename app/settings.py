@@ -32,6 +32,12 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
     header_timeout: float = 5.0  # seconds a connection has to send a whole request head
+    body_timeout: float = 30.0  # seconds a body has once its head came (8 MiB: 2.3 Mbit/s)
+    keepalive_timeout: float = 5.0  # seconds a kept-alive connection may idle between requests
+    send_timeout: float = 30.0  # seconds a follower has to take an event before it is dropped
+    # Per client address (a whole class behind a school's NAT is one address: hence hundreds).
+    streams_per_address: int = 500  # open event streams
+    requests_per_address: int = 256  # other requests in flight at once (a class loading a page)
     redis_url: str | None = None  # sessions in Redis, shared by every process; else SQLite
 
     @classmethod
@@ -54,5 +60,11 @@ class Settings:
             cors_origins=_list(get("CORS_ORIGINS")),
             allowed_hosts=_list(get("ALLOWED_HOSTS")),
             header_timeout=float(get("HEADER_TIMEOUT") or defaults.header_timeout),
+            body_timeout=float(get("BODY_TIMEOUT") or defaults.body_timeout),
+            keepalive_timeout=float(get("KEEPALIVE_TIMEOUT") or defaults.keepalive_timeout),
+            send_timeout=float(get("SEND_TIMEOUT") or defaults.send_timeout),
+            streams_per_address=int(get("STREAMS_PER_ADDRESS") or defaults.streams_per_address),
+            requests_per_address=int(get("REQUESTS_PER_ADDRESS")
+                                     or defaults.requests_per_address),
             redis_url=get("REDIS_URL"),
         )

@@ -1,5 +1,6 @@
 """The server as shipped (`backprop-viz`): idle and slow-header connections are closed, and a
-crowd of them under a 1,024-descriptor limit cannot keep /health unreachable."""
+crowd of them under a 1,024-descriptor limit cannot keep /health unreachable; what a serving
+process sets up; the guards of accepting (tests/test_connections.py has the rest)."""
 
 import os
 import resource
@@ -137,9 +138,49 @@ def test_a_serving_process_sets_up_logging_the_collector_and_the_protocol(tmp_pa
               "app = served_app()\n"
               "print(len(logging.getLogger().handlers), gc.get_freeze_count() > 0,\n"
               "      gc.get_threshold()[0], GuardedH11Protocol.header_timeout,\n"
-              "      app.state.settings.db)\n")
+              "      GuardedH11Protocol.keepalive_timeout, app.state.settings.db)\n")
     env = {**os.environ, "BACKPROP_VIZ_DB": str(tmp_path / "s.db"),
-           "BACKPROP_VIZ_HEADER_TIMEOUT": "2.5"}
+           "BACKPROP_VIZ_HEADER_TIMEOUT": "2.5", "BACKPROP_VIZ_KEEPALIVE_TIMEOUT": "1.5"}
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=60, check=True)
-    assert out.stdout.split() == ["1", "True", "50000", "2.5", str(tmp_path / "s.db")]
+    assert out.stdout.split() == ["1", "True", "50000", "2.5", "1.5", str(tmp_path / "s.db")]
+
+
+def test_accepting_with_no_descriptor_left_pauses_and_logs_one_line(monkeypatch, caplog):
+    """asyncio's accept loop, on EMFILE, logged a traceback and scheduled a retry for each of
+    up to `backlog` accepts a tick. The guarded listener pauses accepting, and tells asyncio
+    the queue is empty, with one line a second at most."""
+    import errno
+    import logging
+
+    from app.connections import OncePerSecond
+    from app.server import LOG, GuardedListener
+
+    class Exhausted:
+        def accept(self):
+            raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(GuardedListener, "exhausted", OncePerSecond(LOG, interval=3600))
+    pauses = []
+    listener = GuardedListener(Exhausted(), cap=100, pause=lambda: pauses.append(1))
+    with caplog.at_level(logging.WARNING, logger=LOG.name):
+        for _ in range(2048):
+            with pytest.raises(BlockingIOError):
+                listener.accept()
+    assert len(pauses) == 2048
+    assert [r.getMessage()[:23] for r in caplog.records] == ["out of file descriptors"]
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_connection_is_counted_once_and_a_reused_descriptor_is_a_new_one():
+    from app.server import ConnectionBook
+
+    book = ConnectionBook()
+    assert book.admit(7, "10.0.0.1", cap=2) and book.admit(7, "10.0.0.1", cap=2)  # accepted
+    assert book.admit(8, "10.0.0.1", cap=2)  # made: counted once
+    assert not book.admit(9, "10.0.0.1", cap=2)
+    assert book.admit(8, "10.0.0.2", cap=2)  # descriptor 8 holds another connection now
+    assert dict(book.per_address) == {"10.0.0.1": 1, "10.0.0.2": 1}
+    book.forget(7)
+    book.forget(8)
+    assert dict(book.per_address) == {} and book.address_of == {}

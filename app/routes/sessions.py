@@ -1,7 +1,6 @@
 """Live sessions: a presenter creates one and changes its state; anyone with the id or the
 join code reads it, and followers get every change as Server-Sent Events."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.sse import KEEPALIVE_COMMENT, format_sse_event
 from pydantic import ValidationError
 
+from app.connections import open_stream, stream_connection
 from app.errors import problem
 from app.jsonbody import FastJSONRoute
 from app.responses import JSONBytes
@@ -201,36 +201,53 @@ EVENT_ITEM = {"type": "object", "required": ["data"], "properties": {
 async def events(request: Request, session_id: str,
                  last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
     """Every change of the session as it happens; the first event is always the latest state,
-    so a follower reconnecting with Last-Event-ID catches up at once."""
+    so a follower reconnecting with Last-Event-ID catches up at once. A follower that falls
+    behind skips to the latest state; one that takes nothing for the send deadline is dropped
+    (and reconnects)."""
     room = classroom(request)
     session = await room.store.get(session_id[:64])
     if session is None:
         raise not_found(session_id)
-    queue = room.hub.subscribe(session.id)
-    first = await room.first_event(session)
+    open_stream(request.scope, request.app.state.clients)  # 429 or 503 past the caps
+    send_timeout = request.app.state.settings.send_timeout
+    connection = stream_connection(request.scope)
+    connection.hold_to_one_write()  # nothing more is written until the last was taken
+    mailbox = room.hub.subscribe(session.id)  # before the first event: no change slips by
+    try:
+        first = await room.first_event(session)
+    except BaseException:
+        room.hub.unsubscribe(session.id, mailbox)
+        raise
     sent = session.version
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal sent
         try:
-            yield format_sse_event(retry=RECONNECT_MS, comment="backprop-viz session") + first
+            yield format_sse_event(retry=RECONNECT_MS, comment="backprop-viz session")
+            yield first
             while True:
-                try:
-                    item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    yield KEEPALIVE_COMMENT
-                    continue
-                if item is END:
-                    yield format_sse_event(event="end", data_str='{"ended": true}')
-                    return
+                item = await mailbox.take(KEEPALIVE_SECONDS)
                 if item is RECONNECT:  # this process lost its feed: the browser reconnects
+                    chunk = None
+                elif item is END:
+                    chunk = format_sse_event(event="end", data_str='{"ended": true}')
+                elif item is None:
+                    chunk = KEEPALIVE_COMMENT
+                elif item[0] > sent:
+                    sent, chunk = item
+                else:
+                    continue
+                # The follower has until the deadline to take what it was sent last.
+                if not await connection.taken(send_timeout):
+                    connection.drop()
                     return
-                version, event = item
-                if version > sent:
-                    sent = version
-                    yield event
+                if chunk is None:
+                    return
+                yield chunk
+                if item is END:
+                    return
         finally:
-            room.hub.unsubscribe(session.id, queue)
+            room.hub.unsubscribe(session.id, mailbox)
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

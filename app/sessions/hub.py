@@ -1,7 +1,11 @@
-"""The in-process fan-out: each follower's event stream waits on its own queue, and a change
-is encoded once and handed to every queue of its session. With Redis, the relay
+"""The in-process fan-out: each follower's event stream waits on its own mailbox, and a change
+is encoded once and handed to every mailbox of its session. With Redis, the relay
 (redis.RedisFanout) feeds `publish` and `end` with the changes of every process, without the
-streams knowing."""
+streams knowing.
+
+A mailbox keeps only the newest change: every event carries the whole state, so a follower
+that is behind needs the latest and nothing older, and one that never reads costs one event
+(what its connection holds, app/routes/sessions.py), never a history."""
 
 import asyncio
 from collections import defaultdict
@@ -9,27 +13,66 @@ from collections.abc import Callable
 
 END = object()  # the session was deleted
 RECONNECT = object()  # this process lost its feed: the stream ends, and the browser reconnects
-QUEUE_SIZE = 64  # a follower this far behind only needs the newest: older changes are dropped
+FINAL = (END, RECONNECT)
+
+
+class Mailbox:
+    """One follower's next item: a (version, event) pair, replaced by each newer one, or the
+    end of its stream, which nothing replaces. A change replacing one the follower never took
+    is kept in full (a lab's change carries its data set only when it changed)."""
+
+    def __init__(self) -> None:
+        self.item: object = None
+        self._ready = asyncio.Event()
+
+    def offer(self, version: int, event: bytes, full: bytes) -> None:
+        if self.item in FINAL:
+            return
+        self.item = (version, event if self.item is None else full)
+        self._ready.set()
+
+    def finish(self, final: object) -> None:
+        if self.item not in FINAL:
+            self.item = final
+            self._ready.set()
+
+    async def take(self, timeout: float) -> object:
+        """The item, once there is one; None if none came within `timeout` seconds."""
+        if not self._ready.is_set():
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._ready.wait()
+            except TimeoutError:
+                return None
+        item = self.item
+        if item not in FINAL:  # an end stays: the stream reads it and stops
+            self.item = None
+            self._ready.clear()
+        return item
 
 
 class Hub:
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self._mailboxes: dict[str, set[Mailbox]] = defaultdict(set)
         self._latest: dict[str, tuple[int, bytes]] = {}
         # Told of every session that ends, here or (through the relay) in another process.
         self.on_end: Callable[[str], None] | None = None
 
-    def subscribe(self, session_id: str) -> asyncio.Queue:
-        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
-        self._queues[session_id].add(queue)
-        return queue
+    def subscribe(self, session_id: str) -> Mailbox:
+        mailbox = Mailbox()
+        self._mailboxes[session_id].add(mailbox)
+        return mailbox
 
-    def unsubscribe(self, session_id: str, queue: asyncio.Queue) -> None:
-        queues = self._queues.get(session_id)
-        if queues is not None:
-            queues.discard(queue)
-            if not queues:
-                del self._queues[session_id]
+    def unsubscribe(self, session_id: str, mailbox: Mailbox) -> None:
+        mailboxes = self._mailboxes.get(session_id)
+        if mailboxes is not None:
+            mailboxes.discard(mailbox)
+            if not mailboxes:
+                del self._mailboxes[session_id]
+
+    def followers(self, session_id: str) -> int:
+        """How many streams of this process follow the session."""
+        return len(self._mailboxes.get(session_id, ()))
 
     def latest(self, session_id: str) -> tuple[int, bytes] | None:
         """The newest event in full, so a follower that connects needs no recomputation."""
@@ -42,27 +85,22 @@ class Hub:
         known = self._latest.get(session_id)
         if known is not None and known[0] >= version:
             return  # a slower computation of an older change: followers have newer already
-        self._latest[session_id] = (version, full or event)
-        for queue in self._queues.get(session_id, ()):
-            self._offer(queue, (version, event))
+        full = full or event
+        self._latest[session_id] = (version, full)
+        for mailbox in self._mailboxes.get(session_id, ()):
+            mailbox.offer(version, event, full)
 
     def end(self, session_id: str) -> None:
         self._latest.pop(session_id, None)
         if self.on_end is not None:
             self.on_end(session_id)
-        for queue in self._queues.get(session_id, ()):
-            self._offer(queue, END)
+        for mailbox in self._mailboxes.get(session_id, ()):
+            mailbox.finish(END)
 
     def drop_all(self) -> None:
         """Ends every follower's stream (not the sessions): they reconnect, and get the latest
         state from the store once it answers again."""
         self._latest.clear()
-        for queues in self._queues.values():
-            for queue in queues:
-                self._offer(queue, RECONNECT)
-
-    @staticmethod
-    def _offer(queue: asyncio.Queue, item: object) -> None:
-        if queue.full():
-            queue.get_nowait()
-        queue.put_nowait(item)
+        for mailboxes in self._mailboxes.values():
+            for mailbox in mailboxes:
+                mailbox.finish(RECONNECT)

@@ -1,0 +1,181 @@
+"""What one client address may hold of the server, so that no single client can shut out the
+others: a whole class behind a school's NAT is one address, so its caps are generous, but
+never the whole server.
+
+A descriptor is the scarce thing. Of the process's limit, RESERVED_DESCRIPTORS are never
+used by connections (the database, static files, logs, the listening socket): app/server.py
+closes a connection as soon as it is accepted past that. Of the connections left, a share is
+kept that neither one address (app/server.py counts each address's connections) nor every
+event stream together may take, so /api/v1/health and other clients always find room. Within
+that, each address has a cap on requests in flight and on open event streams (settings),
+answered with 429 and Retry-After, as is the server's own cap on streams (503)."""
+
+import logging
+import math
+import resource
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.errors import error, problem
+from app.responses import JSONBytes
+
+RESERVED_DESCRIPTORS = 64  # for the database, static files, logs, and the listening socket
+MIN_CONNECTIONS = 16
+UNCOUNTED_PATHS = ("/api/v1/health",)  # liveness answers at once, whoever asks and how often
+HOLD = "backprop_viz.hold"  # the scope key of what a request holds (shared by scope copies)
+RETRY_SECONDS = 2  # a browser's EventSource page retries after 2 s (static/js/live.js)
+
+
+def descriptor_limit() -> int:
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def connection_cap(limit: int | None = None) -> int:
+    """Connections at once: the descriptor limit less the reserve."""
+    return max(MIN_CONNECTIONS, (limit or descriptor_limit()) - RESERVED_DESCRIPTORS)
+
+
+def cap_for_one(limit: int | None = None) -> int:
+    """What one address, or every stream together, may hold: the connections less a share kept
+    for the others (an eighth, at least 32, at most half)."""
+    connections = connection_cap(limit)
+    return connections - max(connections // 8, min(32, connections // 2))
+
+
+class OncePerSecond:
+    """A log line at most once a second, saying how many were left out since the last: when
+    descriptors run out, what fails does so thousands of times a second."""
+
+    def __init__(self, logger: logging.Logger, interval: float = 1.0) -> None:
+        self.logger, self.interval = logger, interval
+        self.last, self.skipped = -math.inf, 0
+
+    def warning(self, message: str, *args: object) -> bool:
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            self.skipped += 1
+            return False
+        self.logger.warning(message + " (%d more like this since the last line)",
+                            *args, self.skipped)
+        self.last, self.skipped = now, 0
+        return True
+
+
+@dataclass(eq=False)
+class Hold:
+    """What one request holds: a request in flight, or an event stream once it became one."""
+    address: str
+    stream: bool = False
+
+
+class ClientBook:
+    """The requests in flight and event streams of each client address, and their caps."""
+
+    def __init__(self, requests_per_address: int, streams_per_address: int,
+                 streams: int | None = None) -> None:
+        self.requests_per_address = requests_per_address
+        self.streams_per_address = streams_per_address
+        self.max_streams = cap_for_one() if streams is None else streams
+        self.requests: Counter[str] = Counter()
+        self.streams: Counter[str] = Counter()
+        self.open_streams = 0
+
+    def admit(self, address: str) -> Hold | None:
+        """A hold for one more request from `address`, or None past its cap."""
+        if self.requests[address] >= self.requests_per_address:
+            return None
+        self.requests[address] += 1
+        return Hold(address)
+
+    def to_stream(self, hold: Hold) -> None:
+        """The request becomes an event stream: counted as one from now on, or refused."""
+        if self.streams[hold.address] >= self.streams_per_address:
+            raise problem(429, "client", "too_many_streams",
+                          f"this address follows {self.streams_per_address} streams already, "
+                          f"as many as one address may", **refusal_headers())
+        if self.open_streams >= self.max_streams:
+            raise problem(503, "client", "streams_full",
+                          "the server follows as many streams as it may; try again shortly",
+                          **refusal_headers())
+        self._drop(hold)
+        hold.stream = True
+        self.streams[hold.address] += 1
+        self.open_streams += 1
+
+    def release(self, hold: Hold) -> None:
+        if hold.stream:
+            self.open_streams -= 1
+        self._drop(hold)
+
+    def _drop(self, hold: Hold) -> None:
+        counts = self.streams if hold.stream else self.requests
+        counts[hold.address] -= 1
+        if counts[hold.address] <= 0:
+            del counts[hold.address]
+
+
+def refusal_headers() -> dict[str, str]:
+    # Closing frees the descriptor: a client past its cap should not keep one waiting.
+    return {"Retry-After": str(RETRY_SECONDS), "Connection": "close"}
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
+class ClientLimits:
+    """Counts each request against its address's cap (429 past it), and holds the count until
+    the answer is complete; an event stream moves its count to the streams (ClientBook)."""
+
+    def __init__(self, app: ASGIApp, book: ClientBook) -> None:
+        self.app, self.book = app, book
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNCOUNTED_PATHS:
+            return await self.app(scope, receive, send)
+        hold = self.book.admit(client_address(scope))
+        if hold is None:
+            refused = JSONBytes({"detail": [error(
+                "client", "too_many_requests",
+                f"this address has {self.book.requests_per_address} requests in flight "
+                f"already, as many as one address may")]}, status_code=429,
+                headers=refusal_headers())
+            return await refused(scope, receive, send)
+        scope[HOLD] = hold
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.book.release(hold)
+
+
+def open_stream(scope: Scope, book: ClientBook) -> None:
+    """Counts this request as an event stream of its address (429 or 503 past the caps)."""
+    hold = scope.get(HOLD)
+    if hold is not None:
+        book.to_stream(hold)
+
+
+CONNECTION = "backprop_viz.connection"  # the ASGI extension app/server.py's protocol adds
+
+
+class Unguarded:
+    """A stream's connection where the server is not `backprop-viz`'s (`uvicorn app.main:app`,
+    the tests' in-process client): uvicorn's own flow control, and no deadline."""
+
+    def hold_to_one_write(self) -> None:
+        pass
+
+    async def taken(self, timeout: float) -> bool:
+        return True
+
+    def drop(self) -> None:
+        pass
+
+
+def stream_connection(scope: Scope) -> "Unguarded":
+    """What an event stream may ask of its connection (app.server.FollowerConnection)."""
+    return scope.get("extensions", {}).get(CONNECTION) or Unguarded()

@@ -1,0 +1,77 @@
+"""The fan-out keeps each follower one event: the newest. A follower that is behind skips to
+the latest state, in full (a lab's change carries its data set only when it changed), and the
+end of a session is never replaced by a change."""
+
+import asyncio
+
+from app.sessions.hub import END, RECONNECT, Hub
+
+
+def test_a_follower_that_never_reads_holds_one_event_however_many_are_published():
+    async def scenario():
+        hub = Hub()
+        slow = hub.subscribe("s")
+        for version in range(1, 1001):
+            hub.publish("s", version, b"change %d" % version, b"full %d" % version)
+        return slow.item
+
+    # One event, the newest, in full: the follower missed the changes in between.
+    assert asyncio.run(scenario()) == (1000, b"full 1000")
+
+
+def test_a_follower_that_keeps_up_gets_each_change_as_it_is():
+    async def scenario():
+        hub = Hub()
+        mailbox = hub.subscribe("s")
+        got = []
+        for version in (1, 2, 3):
+            hub.publish("s", version, b"change %d" % version, b"full %d" % version)
+            got.append(await mailbox.take(1))
+        return got
+
+    assert asyncio.run(scenario()) == [(1, b"change 1"), (2, b"change 2"), (3, b"change 3")]
+
+
+def test_the_end_is_not_replaced_by_a_later_change():
+    async def scenario():
+        hub = Hub()
+        mailbox = hub.subscribe("s")
+        hub.publish("s", 1, b"one")
+        hub.end("s")
+        hub.publish("s", 2, b"two")
+        return [await mailbox.take(1), await mailbox.take(1)]
+
+    assert asyncio.run(scenario()) == [END, END]
+
+
+def test_losing_the_feed_ends_every_stream():
+    async def scenario():
+        hub = Hub()
+        boxes = [hub.subscribe("a"), hub.subscribe("b")]
+        hub.publish("a", 1, b"one")
+        hub.drop_all()
+        return [await box.take(1) for box in boxes]
+
+    assert asyncio.run(scenario()) == [RECONNECT, RECONNECT]
+
+
+def test_taking_from_an_empty_mailbox_waits_then_answers_none():
+    async def scenario():
+        hub = Hub()
+        return await hub.subscribe("s").take(0.01)
+
+    assert asyncio.run(scenario()) is None
+
+
+def test_followers_are_counted_until_they_leave():
+    async def scenario():
+        hub = Hub()
+        a, b = hub.subscribe("s"), hub.subscribe("s")
+        counts = [hub.followers("s")]
+        hub.unsubscribe("s", a)
+        counts.append(hub.followers("s"))
+        hub.unsubscribe("s", b)
+        counts.append(hub.followers("s"))
+        return counts
+
+    assert asyncio.run(scenario()) == [2, 1, 0]

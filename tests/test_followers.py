@@ -1,0 +1,131 @@
+"""Slow followers cost one event, not a history: against the guarded protocol and the real app
+in a server thread of this process, so the test can look at what the server holds for each
+connection (its write buffer, and what the kernel has sent but the client not acknowledged).
+A follower that never reads, while the presenter sends many large states, holds about one
+event, and is dropped at the send deadline; a follower that reads gets the latest state."""
+
+import contextlib
+import fcntl
+import random
+import socket
+import struct
+import termios
+import threading
+import time
+
+import httpx
+import uvicorn
+
+from app.main import create_app
+from app.server import DELAYED_ACK_BYTES, GuardedH11Protocol
+from app.settings import Settings
+from tests.conftest import free_port
+
+CHANGES = 20
+
+
+@contextlib.contextmanager
+def server_thread(settings: Settings):
+    """The app served by uvicorn with the guarded protocol, in a thread; yields the port and
+    uvicorn's server (its `server_state.connections` are the protocols)."""
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                            http=GuardedH11Protocol, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive()
+        time.sleep(0.05)
+    try:
+        yield port, server
+    finally:
+        server.should_exit = True
+        thread.join(20)
+
+
+def large_state(learning_rate: float) -> dict:
+    """A step-through state whose events are about 400 KB (400 examples of 16 inputs, traced
+    per example), quick to compute."""
+    rng = random.Random(0)
+    return {"setup": {
+        "network": {"layers": [16, 2], "activations": ["tanh"],
+                    "init": {"scheme": "xavier", "seed": 1}},
+        "loss": "mse", "learning_rate": learning_rate, "targets": [[0.5, 0.5]] * 400,
+        "inputs": [[round(rng.uniform(-1, 1), 3) for _ in range(16)] for _ in range(400)]}}
+
+
+def held_for(protocol) -> int:
+    """Bytes the server holds for a connection: its write buffer, and what the kernel sent
+    but the client has not acknowledged (SIOCOUTQ)."""
+    transport = protocol.transport
+    try:
+        fd = transport.get_extra_info("socket").fileno()
+        unacknowledged = struct.unpack("i", fcntl.ioctl(fd, termios.TIOCOUTQ, b"\0" * 4))[0]
+    except (OSError, AttributeError, ValueError):
+        unacknowledged = 0
+    return transport.get_write_buffer_size() + unacknowledged
+
+
+def test_a_follower_that_never_reads_holds_one_event_and_is_dropped(tmp_path):
+    settings = Settings(db=str(tmp_path / "s.db"), send_timeout=1)
+    with server_thread(settings) as (port, server):
+        base = f"http://127.0.0.1:{port}"
+        created = httpx.post(f"{base}/api/v1/sessions", timeout=30,
+                             json={"page": "step", "state": large_state(0.1)}).json()
+        events = f"/api/v1/sessions/{created['id']}/events"
+
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect(("127.0.0.1", port))
+        stalled.sendall(f"GET {events} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        port_of_stalled = stalled.getsockname()[1]
+
+        def stalled_protocol():
+            return next((p for p in list(server.server_state.connections)
+                         if p.client and p.client[1] == port_of_stalled), None)
+
+        seen, sizes = [], []
+
+        def read_along():
+            with httpx.stream("GET", base + events, timeout=30) as response:
+                size = 0
+                for line in response.iter_lines():
+                    size += len(line) + 1
+                    if line.startswith("id: "):
+                        seen.append(int(line[4:]))
+                    if line == "":
+                        sizes.append(size)
+                        size = 0
+                    if seen and seen[-1] == CHANGES + 1:
+                        return
+
+        reader = threading.Thread(target=read_along)
+        reader.start()
+        deadline = time.monotonic() + 20
+        while stalled_protocol() is None or not seen:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+
+        held = []
+        headers = {"authorization": f"Bearer {created['presenter_token']}"}
+        for version in range(1, CHANGES + 1):
+            answer = httpx.put(f"{base}/api/v1/sessions/{created['id']}/state", timeout=30,
+                               headers=headers, json={"version": version,
+                                                      "state": large_state(0.1 + version / 100)})
+            assert answer.status_code == 200
+            protocol = stalled_protocol()
+            held.append(held_for(protocol) if protocol else 0)
+        reader.join(30)
+
+        # The reader got the latest; the stalled follower was held to one event, then dropped.
+        assert seen[-1] == CHANGES + 1
+        event = max(sizes)
+        assert event > 300_000
+        assert max(held) <= event + DELAYED_ACK_BYTES, (max(held), event)
+        deadline = time.monotonic() + 20
+        while stalled_protocol() is not None:
+            assert time.monotonic() < deadline, "the stalled follower was never dropped"
+            time.sleep(0.05)
+        stalled.close()

@@ -169,6 +169,9 @@ class Unguarded:
     def hold_to_one_write(self) -> None:
         pass
 
+    async def drained(self, timeout: float) -> bool:
+        return True
+
     async def taken(self, timeout: float) -> bool:
         return True
 

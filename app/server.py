@@ -78,8 +78,8 @@ def unacknowledged(sock: Any) -> int:
 
 class FollowerConnection:
     """What an event stream may ask of its connection (app.connections.stream_connection):
-    to hold what is written to one event at a time, whether the last has been taken (left our
-    buffer and been acknowledged by the client), and to drop the connection."""
+    to hold what is written to one write at a time, whether the last write has left our
+    buffer, whether it has been taken (and acknowledged by the client), and to drop it."""
 
     def __init__(self, protocol: H11Protocol) -> None:
         self.protocol = protocol
@@ -94,6 +94,19 @@ class FollowerConnection:
         return transport.is_closing() or (
             transport.get_write_buffer_size() == 0
             and unacknowledged(transport.get_extra_info("socket")) <= DELAYED_ACK_BYTES)
+
+    async def drained(self, timeout: float) -> bool:
+        """True once our buffer is empty (what was written is the kernel's to send); False if
+        not within `timeout` seconds."""
+        transport = self.protocol.transport
+        if transport.get_write_buffer_size() == 0 or transport.is_closing():
+            return True
+        try:
+            async with asyncio.timeout(timeout):
+                await self.protocol.flow.drain()  # the hold: drain means empty
+            return True
+        except TimeoutError:
+            return False
 
     async def taken(self, timeout: float) -> bool:
         """True once what was written has reached the client; False if not within

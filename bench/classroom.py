@@ -169,6 +169,8 @@ def redis_server() -> Iterator[str]:
 def run(followers: int, changes: int, rate: float, processes: int) -> dict:
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
         os.environ["BACKPROP_VIZ_DB"] = str(Path(folder) / "sessions.db")
+        # Every follower comes from 127.0.0.1: one address, as a class behind a NAT is.
+        os.environ["BACKPROP_VIZ_STREAMS_PER_ADDRESS"] = str(followers)
         if processes > 1:
             os.environ["BACKPROP_VIZ_REDIS_URL"] = stack.enter_context(redis_server())
         servers = [stack.enter_context(server_process(core=0)) for _ in range(processes)]

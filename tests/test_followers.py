@@ -1,8 +1,9 @@
 """Slow followers cost one event, not a history: against the guarded protocol and the real app
 in a server thread of this process, so the test can look at what the server holds for each
 connection (its write buffer, and what the kernel has sent but the client not acknowledged).
-A follower that never reads, while the presenter sends many large states, holds about one
-event, and is dropped at the send deadline; a follower that reads gets the latest state."""
+A follower that never reads, while the presenter sends many large states, holds at most one
+event (and one 64 KiB piece of it in the server's memory), and is dropped at the send
+deadline; a follower that reads gets the latest state."""
 
 import contextlib
 import fcntl
@@ -17,6 +18,7 @@ import httpx
 import uvicorn
 
 from app.main import create_app
+from app.routes.sessions import WRITE_BYTES
 from app.server import DELAYED_ACK_BYTES, GuardedH11Protocol
 from app.settings import Settings
 from tests.conftest import free_port
@@ -108,7 +110,7 @@ def test_a_follower_that_never_reads_holds_one_event_and_is_dropped(tmp_path):
             assert time.monotonic() < deadline
             time.sleep(0.02)
 
-        held = []
+        held, buffered = [], []
         headers = {"authorization": f"Bearer {created['presenter_token']}"}
         for version in range(1, CHANGES + 1):
             answer = httpx.put(f"{base}/api/v1/sessions/{created['id']}/state", timeout=30,
@@ -117,6 +119,7 @@ def test_a_follower_that_never_reads_holds_one_event_and_is_dropped(tmp_path):
             assert answer.status_code == 200
             protocol = stalled_protocol()
             held.append(held_for(protocol) if protocol else 0)
+            buffered.append(protocol.transport.get_write_buffer_size() if protocol else 0)
         reader.join(30)
 
         # The reader got the latest; the stalled follower was held to one event, then dropped.
@@ -124,8 +127,37 @@ def test_a_follower_that_never_reads_holds_one_event_and_is_dropped(tmp_path):
         event = max(sizes)
         assert event > 300_000
         assert max(held) <= event + DELAYED_ACK_BYTES, (max(held), event)
+        assert max(buffered) <= WRITE_BYTES + 16  # of which in our memory: one piece at most
         deadline = time.monotonic() + 20
         while stalled_protocol() is not None:
             assert time.monotonic() < deadline, "the stalled follower was never dropped"
             time.sleep(0.05)
         stalled.close()
+
+
+def test_a_follower_keeps_no_copy_of_the_state(tmp_path):
+    """Each stream kept the session it read, its state parsed: megabytes for a large state,
+    for every follower (issue 16 saw 4.4 MB a follower). Counted as live Session objects."""
+    import gc
+
+    from app.sessions.store import Session
+
+    with server_thread(Settings(db=str(tmp_path / "s.db"))) as (port, _):
+        base = f"http://127.0.0.1:{port}"
+        created = httpx.post(f"{base}/api/v1/sessions", timeout=30,
+                             json={"page": "step", "state": large_state(0.1)}).json()
+        followers = []
+        for _ in range(20):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(f"GET /api/v1/sessions/{created['id']}/events HTTP/1.1\r\n"
+                         f"Host: x\r\n\r\n".encode())
+            data = b""
+            while b"event: state" not in data:
+                data += sock.recv(65536)
+            followers.append(sock)
+        gc.collect()
+        kept = sum(1 for o in gc.get_objects()
+                   if isinstance(o, Session) and o.id == created["id"])
+        for sock in followers:
+            sock.close()
+    assert kept == 0

@@ -1,7 +1,7 @@
 """Live sessions: a presenter creates one and changes its state; anyone with the id or the
 join code reads it, and followers get every change as Server-Sent Events."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 import orjson
@@ -31,6 +31,13 @@ from app.sessions.store import Session, StoreFull, VersionConflict, token_matche
 
 KEEPALIVE_SECONDS = 15.0
 RECONNECT_MS = 1000
+END_EVENT = format_sse_event(event="end", data_str='{"ended": true}')
+WRITE_BYTES = 64 * 1024  # an event is written in pieces of this size (asyncio's high water)
+
+
+def pieces(chunk: bytes) -> Iterator[memoryview]:
+    view = memoryview(chunk)
+    return (view[start:start + WRITE_BYTES] for start in range(0, len(view), WRITE_BYTES))
 
 router = APIRouter(route_class=FastJSONRoute, prefix="/api/v1/sessions", tags=["sessions"],
                    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody},
@@ -196,8 +203,15 @@ EVENT_ITEM = {"type": "object", "required": ["data"], "properties": {
                                                   "x-itemSchema": EVENT_ITEM}},
                 "description": "First the current state, then every change: `event: state`, "
                                "`id: <version>`, `data: {version, page, state, frame}` (a "
-                               "SessionEvent); a comment every 15 s; `event: end` when the "
-                               "session ends."}})
+                               "SessionEvent; a follower that falls behind skips to the "
+                               "latest); a comment every 15 s; `event: end` when the "
+                               "session ends."},
+                429: {"model": ErrorBody, "description": (
+                    "This client address follows as many streams as one address may: retry "
+                    "after the Retry-After seconds.")},
+                503: {"model": ErrorBody, "description": (
+                    "The server follows as many streams as it may, or the session store "
+                    "cannot be reached just now: retry after the Retry-After seconds.")}})
 async def events(request: Request, session_id: str,
                  last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
     """Every change of the session as it happens; the first event is always the latest state,
@@ -211,43 +225,55 @@ async def events(request: Request, session_id: str,
     open_stream(request.scope, request.app.state.clients)  # 429 or 503 past the caps
     send_timeout = request.app.state.settings.send_timeout
     connection = stream_connection(request.scope)
-    connection.hold_to_one_write()  # nothing more is written until the last was taken
+    connection.hold_to_one_write()  # no write until the last has left our buffer
     mailbox = room.hub.subscribe(session.id)  # before the first event: no change slips by
     try:
         first = await room.first_event(session)
     except BaseException:
         room.hub.unsubscribe(session.id, mailbox)
         raise
-    sent = session.version
+    # The stream keeps the id and version, not the session: its state, parsed, is some
+    # megabytes for a large one, and was kept by every follower (4.4 MB each in issue 16).
+    session_id, sent = session.id, session.version
+    del session
 
-    async def stream() -> AsyncIterator[bytes]:
+    async def next_chunk() -> bytes | None:
+        """What to write next: a newer state, the end, or a comment when nothing came for a
+        while; None when the stream ends."""
         nonlocal sent
+        while True:
+            item = await mailbox.take(KEEPALIVE_SECONDS)
+            if item is RECONNECT:  # this process lost its feed: the browser reconnects
+                return None
+            if item is END:
+                return END_EVENT
+            if item is None:
+                return KEEPALIVE_COMMENT
+            if item[0] > sent:
+                sent, event = item
+                return event
+
+    async def stream() -> AsyncIterator[bytes | memoryview]:
+        chunk: bytes | None = first
         try:
             yield format_sse_event(retry=RECONNECT_MS, comment="backprop-viz session")
-            yield first
-            while True:
-                item = await mailbox.take(KEEPALIVE_SECONDS)
-                if item is RECONNECT:  # this process lost its feed: the browser reconnects
-                    chunk = None
-                elif item is END:
-                    chunk = format_sse_event(event="end", data_str='{"ended": true}')
-                elif item is None:
-                    chunk = KEEPALIVE_COMMENT
-                elif item[0] > sent:
-                    sent, chunk = item
-                else:
-                    continue
-                # The follower has until the deadline to take what it was sent last.
+            while chunk is not None:
+                # A piece at a time: a follower that stalls holds one piece in our buffer,
+                # never a copy of the whole event.
+                for piece in pieces(chunk):
+                    if not await connection.drained(send_timeout):
+                        connection.drop()
+                        return
+                    yield piece
+                if chunk is END_EVENT:
+                    return
+                chunk = await next_chunk()
+                # Nothing more until the follower has taken the last: else it is dropped.
                 if not await connection.taken(send_timeout):
                     connection.drop()
                     return
-                if chunk is None:
-                    return
-                yield chunk
-                if item is END:
-                    return
         finally:
-            room.hub.unsubscribe(session.id, mailbox)
+            room.hub.unsubscribe(session_id, mailbox)
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

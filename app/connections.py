@@ -12,6 +12,7 @@ answered with 429 and Retry-After, as is the server's own cap on streams (503)."
 
 import logging
 import math
+import re
 import resource
 import time
 from collections import Counter
@@ -25,6 +26,9 @@ from app.responses import JSONBytes
 RESERVED_DESCRIPTORS = 64  # for the database, static files, logs, and the listening socket
 MIN_CONNECTIONS = 16
 UNCOUNTED_PATHS = ("/api/v1/health",)  # liveness answers at once, whoever asks and how often
+# Event streams have caps of their own: a class reconnecting at once (400 streams from one
+# address behind a NAT) must not meet the cap on requests in flight first.
+STREAM_PATH = re.compile(r"/api/v1/sessions/[^/]+/events")
 HOLD = "backprop_viz.hold"  # the scope key of what a request holds (shared by scope copies)
 RETRY_SECONDS = 2  # a browser's EventSource page retries after 2 s (static/js/live.js)
 
@@ -66,9 +70,10 @@ class OncePerSecond:
 
 @dataclass(eq=False)
 class Hold:
-    """What one request holds: a request in flight, or an event stream once it became one."""
+    """What one request holds: a request in flight, an event stream, or (an event stream's
+    request, until it is one) nothing yet."""
     address: str
-    stream: bool = False
+    kind: str | None = "request"
 
 
 class ClientBook:
@@ -79,9 +84,16 @@ class ClientBook:
         self.requests_per_address = requests_per_address
         self.streams_per_address = streams_per_address
         self.max_streams = cap_for_one() if streams is None else streams
-        self.requests: Counter[str] = Counter()
-        self.streams: Counter[str] = Counter()
+        self.counts: dict[str, Counter[str]] = {"request": Counter(), "stream": Counter()}
         self.open_streams = 0
+
+    @property
+    def requests(self) -> Counter[str]:
+        return self.counts["request"]
+
+    @property
+    def streams(self) -> Counter[str]:
+        return self.counts["stream"]
 
     def admit(self, address: str) -> Hold | None:
         """A hold for one more request from `address`, or None past its cap."""
@@ -91,7 +103,7 @@ class ClientBook:
         return Hold(address)
 
     def to_stream(self, hold: Hold) -> None:
-        """The request becomes an event stream: counted as one from now on, or refused."""
+        """The request is an event stream: counted as one from now on, or refused."""
         if self.streams[hold.address] >= self.streams_per_address:
             raise problem(429, "client", "too_many_streams",
                           f"this address follows {self.streams_per_address} streams already, "
@@ -100,26 +112,33 @@ class ClientBook:
             raise problem(503, "client", "streams_full",
                           "the server follows as many streams as it may; try again shortly",
                           **refusal_headers())
-        self._drop(hold)
-        hold.stream = True
+        self.release(hold)
+        hold.kind = "stream"
         self.streams[hold.address] += 1
         self.open_streams += 1
 
     def release(self, hold: Hold) -> None:
-        if hold.stream:
-            self.open_streams -= 1
-        self._drop(hold)
-
-    def _drop(self, hold: Hold) -> None:
-        counts = self.streams if hold.stream else self.requests
+        if hold.kind is None:
+            return
+        self.open_streams -= hold.kind == "stream"
+        counts = self.counts[hold.kind]
         counts[hold.address] -= 1
         if counts[hold.address] <= 0:
             del counts[hold.address]
+        hold.kind = None
 
 
-def refusal_headers() -> dict[str, str]:
-    # Closing frees the descriptor: a client past its cap should not keep one waiting.
-    return {"Retry-After": str(RETRY_SECONDS), "Connection": "close"}
+def refusal_headers(close: bool = True) -> dict[str, str]:
+    """Retry-After, and closing, which frees the descriptor at once. Not while a body is on its
+    way: closing on unread data resets the connection, and the client would never read the
+    answer; the body is read and dropped, and the head deadline closes the connection if it
+    stays idle."""
+    return {"Retry-After": str(RETRY_SECONDS), **({"Connection": "close"} if close else {})}
+
+
+def expects_body(scope: Scope) -> bool:
+    headers = dict(scope["headers"])
+    return headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
 
 
 def client_address(scope: Scope) -> str:
@@ -129,7 +148,8 @@ def client_address(scope: Scope) -> str:
 
 class ClientLimits:
     """Counts each request against its address's cap (429 past it), and holds the count until
-    the answer is complete; an event stream moves its count to the streams (ClientBook)."""
+    the answer is complete; an event stream is counted by its route, against the caps on
+    streams (ClientBook.to_stream)."""
 
     def __init__(self, app: ASGIApp, book: ClientBook) -> None:
         self.app, self.book = app, book
@@ -137,13 +157,16 @@ class ClientLimits:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNCOUNTED_PATHS:
             return await self.app(scope, receive, send)
-        hold = self.book.admit(client_address(scope))
+        if STREAM_PATH.fullmatch(scope["path"]):  # counted by the route, as a stream
+            hold: Hold | None = Hold(client_address(scope), kind=None)
+        else:
+            hold = self.book.admit(client_address(scope))
         if hold is None:
             refused = JSONBytes({"detail": [error(
                 "client", "too_many_requests",
                 f"this address has {self.book.requests_per_address} requests in flight "
                 f"already, as many as one address may")]}, status_code=429,
-                headers=refusal_headers())
+                headers=refusal_headers(close=not expects_body(scope)))
             return await refused(scope, receive, send)
         scope[HOLD] = hold
         try:

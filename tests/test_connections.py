@@ -175,8 +175,10 @@ def test_one_address_cannot_hold_every_connection(tmp_path):
 def test_a_trickling_body_is_answered_408_and_one_address_has_so_many_in_flight(tmp_path):
     """80 requests from one address whose bodies never come: 50 (the setting) are in flight
     and answered 408 at the body deadline, 30 refused at once with 429; meanwhile other
-    addresses, and /health from anyone, are answered."""
-    with guarded(tmp_path, 256, requests_per_address=50, body_timeout=3) as (port, log):
+    addresses, and /health from anyone, are answered. Then a large body sent at once by an
+    address at its cap reads its 429 (closing on an unread body would reset it)."""
+    with guarded(tmp_path, 256, requests_per_address=50, body_timeout=3,
+                 header_timeout=2) as (port, log):
         trickling = []
         for _ in range(80):
             sock = connect(port)
@@ -185,11 +187,20 @@ def test_a_trickling_body_is_answered_408_and_one_address_has_so_many_in_flight(
             trickling.append(sock)
         assert get(port, "/api/v1/presets", "127.0.0.2") == 200
         assert get(port, "/api/v1/health", "127.0.0.1") == 200
+        large = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        large.request("POST", "/api/v1/trace", b"[" + b"0," * 1_000_000 + b"0]",
+                      {"content-type": "application/json"})
+        assert large.getresponse().status == 429
+        large.close()
         answers = [status_and_detail(until_closed(sock)) for sock in trickling]
         assert Counter(status for status, _, _ in answers) == {408: 50, 429: 30}
         assert {(status, item["type"]) for status, _, item in answers} == {
             (408, "body_timeout"), (429, "too_many_requests")}
-        assert all(headers["connection"] == "close" for _, headers, _ in answers)
+        # A 408 closes the connection; a 429 with a body on its way leaves it open, so that
+        # the client reads it rather than a reset (the head deadline closes it after).
+        assert all(headers.get("connection") == "close"
+                   for status, headers, _ in answers if status == 408)
+        assert all(headers["retry-after"] for status, headers, _ in answers if status == 429)
         for sock in trickling:
             sock.close()
     assert "Traceback" not in log.read_text()
@@ -251,3 +262,52 @@ def test_out_of_descriptors_new_connections_wait_and_the_log_says_so_once_a_seco
         text = log.read_text()
     assert "Traceback" not in text
     assert 1 <= text.count("out of file descriptors") <= elapsed + 1
+
+
+def test_streams_opened_at_once_meet_the_stream_caps_not_the_request_cap():
+    """A class reconnecting at once (400 streams from one address) met the cap on requests in
+    flight before each request became a stream: 429s, for streams the caps allowed."""
+    import asyncio
+
+    from app.connections import ClientBook, ClientLimits, open_stream
+
+    book = ClientBook(requests_per_address=2, streams_per_address=5, streams=100)
+    release = asyncio.Event()
+
+    async def app(scope, receive, send):
+        if scope["path"].endswith("/events"):
+            open_stream(scope, book)
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def ask(path):
+        statuses = []
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        scope = {"type": "http", "path": path, "headers": [], "client": ("10.0.0.9", 1)}
+        try:
+            await ClientLimits(app, book)(scope, receive, send)
+        except Exception as error:  # a refusal raised by the route, as FastAPI would answer it
+            statuses.append(error.status_code)
+        return statuses[0]
+
+    async def scenario():
+        streams = [asyncio.create_task(ask("/api/v1/sessions/s1/events")) for _ in range(7)]
+        others = [asyncio.create_task(ask("/api/v1/presets")) for _ in range(4)]
+        await asyncio.sleep(0.01)
+        counts = (dict(book.streams), dict(book.requests))
+        release.set()
+        done = await asyncio.gather(*streams, *others)
+        return counts, Counter(done[:7]), Counter(done[7:]), (book.streams, book.requests)
+
+    counts, streams, others, after = asyncio.run(scenario())
+    assert counts == ({"10.0.0.9": 5}, {"10.0.0.9": 2})
+    assert streams == {200: 5, 429: 2} and others == {200: 2, 429: 2}
+    assert after == (Counter(), Counter())  # every hold given back

@@ -218,11 +218,12 @@ async def events(request: Request, session_id: str,
     so a follower reconnecting with Last-Event-ID catches up at once. A follower that falls
     behind skips to the latest state; one that takes nothing for the send deadline is dropped
     (and reconnects)."""
+    open_stream(request.scope, request.app.state.clients)  # 429 or 503 past the caps
     room = classroom(request)
-    session = await room.store.get(session_id[:64])
+    session = await room.hub.read_once(session_id[:64],
+                                       lambda: room.store.get(session_id[:64]))
     if session is None:
         raise not_found(session_id)
-    open_stream(request.scope, request.app.state.clients)  # 429 or 503 past the caps
     send_timeout = request.app.state.settings.send_timeout
     connection = stream_connection(request.scope)
     connection.hold_to_one_write()  # no write until the last has left our buffer

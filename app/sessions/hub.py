@@ -9,7 +9,10 @@ that is behind needs the latest and nothing older, and one that never reads cost
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 END = object()  # the session was deleted
 RECONNECT = object()  # this process lost its feed: the stream ends, and the browser reconnects
@@ -55,6 +58,7 @@ class Hub:
     def __init__(self) -> None:
         self._mailboxes: dict[str, set[Mailbox]] = defaultdict(set)
         self._latest: dict[str, tuple[int, bytes]] = {}
+        self._reads: dict[str, asyncio.Future] = {}
         # Told of every session that ends, here or (through the relay) in another process.
         self.on_end: Callable[[str], None] | None = None
 
@@ -73,6 +77,15 @@ class Hub:
     def followers(self, session_id: str) -> int:
         """How many streams of this process follow the session."""
         return len(self._mailboxes.get(session_id, ()))
+
+    async def read_once(self, session_id: str, read: Callable[[], Awaitable[T]]) -> T:
+        """`read()`, shared by every follower asking for the same session meanwhile: a class
+        reconnecting at once reads (and parses) a large state once, not once each."""
+        reading = self._reads.get(session_id)
+        if reading is None:
+            reading = self._reads[session_id] = asyncio.ensure_future(read())
+            reading.add_done_callback(lambda _: self._reads.pop(session_id, None))
+        return await asyncio.shield(reading)  # one follower leaving stops no one else's read
 
     def latest(self, session_id: str) -> tuple[int, bytes] | None:
         """The newest event in full, so a follower that connects needs no recomputation."""

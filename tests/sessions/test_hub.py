@@ -75,3 +75,26 @@ def test_followers_are_counted_until_they_leave():
         return counts
 
     assert asyncio.run(scenario()) == [2, 1, 0]
+
+
+def test_followers_asking_at_once_share_one_read():
+    """A class reconnecting at once parsed a large state once each (megabytes apiece)."""
+    async def scenario():
+        hub, reads, release = Hub(), [], asyncio.Event()
+
+        async def read():
+            reads.append(1)
+            await release.wait()
+            return {"version": 7}
+
+        askers = [asyncio.create_task(hub.read_once("s", read)) for _ in range(20)]
+        await asyncio.sleep(0)
+        askers[0].cancel()  # one follower leaves: the others still get the read
+        release.set()
+        results = await asyncio.gather(*askers[1:])
+        later = await hub.read_once("s", read)  # once done, a new read
+        return len(reads), results, later
+
+    count, results, later = asyncio.run(scenario())
+    assert count == 2 and later == {"version": 7}
+    assert all(r is results[0] for r in results)

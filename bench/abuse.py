@@ -183,9 +183,11 @@ async def trickle(port: int, ready: asyncio.Event, stop: asyncio.Event, n: int) 
     conns, statuses = [], Counter()
 
     async def answer(reader: asyncio.StreamReader) -> None:
-        with contextlib.suppress(OSError):
+        try:
             raw = await reader.read()
             statuses[int(raw.split(b" ", 2)[1]) if raw else "closed"] += 1
+        except OSError:
+            statuses["reset"] += 1
 
     for _ in range(n):
         try:

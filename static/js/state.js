@@ -16,7 +16,8 @@
  */
 
 import { CATALOG, LIMITS } from './catalog.js';
-import { nameText, neuronNames, weightNumber } from './steps.js';
+import { nameText, neuronNames, NOTATION, weightNumber } from './stepthrough/notation.js';
+import { learningRate } from './stepthrough/training.js';
 import { pack, unpack } from './url.js';
 
 export { LIMITS };
@@ -205,8 +206,7 @@ function readTraining(rawSetup, problems) {
   return setup;
 }
 
-/** The step size η the setup's update uses: the optimizer's own, or plain descent's. */
-export const learningRate = (setup) => (setup.optimizer ? setup.optimizer.learning_rate : setup.learning_rate);
+export { learningRate };
 
 /** A deep copy, for undo snapshots. */
 export const clone = (value) => JSON.parse(JSON.stringify(value));
@@ -318,6 +318,9 @@ export function traceRequest(setup, network, optimizerState = setup.optimizer?.s
   return request;
 }
 
+/** A setting of any optimizer by its key (momentum, beta1, ...), as the catalog describes it. */
+const hyperparameter = (key) => Object.values(NOTATION.optimizers).map((o) => o.hyperparameters[key]).find(Boolean);
+
 /**
  * An API error's field path as the page names it: `network.weights.1.0.0` is w5,
  * `learning_rate` the learning rate, `inputs.0.1` input x2 of example 1.
@@ -331,7 +334,7 @@ export function fieldLabel(field, layers, inputNames = null) {
   const names = neuronNames(layers, inputNames);
   const neuron = (i, j) => (names[i]?.[j] ? nameText(names[i][j]) : `neuron ${j + 1} of layer ${i}`);
   if (head === 'learning_rate') return 'learning rate';
-  if (head === 'optimizer') return { learning_rate: 'learning rate', momentum: 'momentum μ', beta1: 'β₁', beta2: 'β₂', eps: 'ε' }[rest[0]] ?? `the optimizer's ${rest.join('.') || 'settings'}`;
+  if (head === 'optimizer') return (rest[0] === 'learning_rate' ? 'learning rate' : hyperparameter(rest[0])?.label) ?? `the optimizer's ${rest.join('.') || 'settings'}`;
   if (head === 'regularization') return rest[0] === 'rate' ? 'the regularisation rate λ' : 'regularisation';
   if (head === 'update_biases') return 'update biases';
   if (head === 'loss') return 'loss';

@@ -7,7 +7,12 @@
  */
 
 import * as api from './api.js';
-import { buildSteps, describe, exampleValues, hasParameter, neuronNames, parameters, parameterUpdate, phaseJump, PHASES, revealed } from './steps.js';
+import { describe } from './stepthrough/describe.js';
+import { exampleValues } from './stepthrough/example.js';
+import { neuronNames } from './stepthrough/notation.js';
+import { parameterUpdate } from './stepthrough/optimizers/index.js';
+import { hasParameter, parameters } from './stepthrough/parameters.js';
+import { buildSteps, phaseJump, PHASES, revealed } from './stepthrough/sequence.js';
 import { clone, decode, fieldLabel, fromPreset, learningRate, SPEEDS, traceRequest } from './state.js';
 import { createDiagram, dependencyPath } from './views/diagram.js';
 import { GRAPH_STEPS, hasNeuron, neuronGraph, neuronOf } from './neuronsteps.js';

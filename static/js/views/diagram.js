@@ -8,7 +8,7 @@
  */
 
 import { fmt } from '../format.js';
-import { nameText, weightNumber } from '../steps.js';
+import { nameText, weightNumber } from '../stepthrough/notation.js';
 import { placeLabels, segmentMeetsBox } from './labels.js';
 import { networkLayout, neuronText, radiusFor } from './netlayout.js';
 import { el } from './svg.js';

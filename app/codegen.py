@@ -5,30 +5,13 @@ loss and the network after the update), so a program can check them against the 
 
 Only what the request uses is written: its activations, its loss, its optimizer."""
 
+from app.nn.activations import ACTIVATIONS
+from app.nn.losses import LOSSES
+from app.nn.optimizers import HYPERPARAMETERS, OPTIMIZERS, STATE_KEYS
+from app.nn.regularizers import REGULARIZERS
 from app.schemas.engine import TraceRequest
 
-NUMPY_ACTIVATIONS = {
-    "sigmoid": ("1 / (1 + np.exp(-z))", "a * (1 - a)"),
-    "tanh": ("np.tanh(z)", "1 - a**2"),
-    "relu": ("np.maximum(z, 0.0)", "(z > 0).astype(float)"),
-    "leaky_relu": ("np.where(z > 0, z, 0.01 * z)", "np.where(z > 0, 1.0, 0.01)"),
-    "linear": ("z", "np.ones_like(z)"),
-    "softmax": ("np.exp(z - z.max(axis=1, keepdims=True)) / "
-                "np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)", None),
-}
-TORCH_ACTIVATIONS = {
-    "sigmoid": "torch.sigmoid(z)", "tanh": "torch.tanh(z)", "relu": "torch.relu(z)",
-    "leaky_relu": "F.leaky_relu(z, 0.01)", "linear": "z", "softmax": "torch.softmax(z, dim=1)",
-}
-NUMPY_LOSSES = {
-    "mse": ("np.mean((A - T) ** 2)", "2 * (A - T) / T.size"),
-    "bce": ("np.mean(-(T * np.maximum(np.log(A), -100) + (1 - T) * np.maximum(np.log(1 - A), "
-            "-100)))", "(A - T) / (A * (1 - A)) / T.size"),
-    "cross_entropy": ("np.mean(-(T * np.log(A)).sum(axis=1))",
-                      "np.where(T == 0, 0.0, -T / A) / len(T)"),
-}
-# With its own output activation a loss's delta simplifies (the derivatives cancel).
-FUSED = {("bce", "sigmoid"): "(A - T) / T.size", ("cross_entropy", "softmax"): "(A - T) / len(T)"}
+# Each activation's, loss's and optimizer's code comes from its registry entry.
 
 
 def literal(value: object) -> str:
@@ -45,9 +28,9 @@ def _optimizer_numpy(request: TraceRequest) -> list[str]:
     opt, reg = request.optimizer, request.regularization
     lines = []
     if reg is not None and reg.kind != "none" and reg.rate:
-        term = "W[l]" if reg.kind == "l2" else "np.sign(W[l])"
-        shown = "w" if reg.kind == "l2" else "sign(w)"
-        lines += [f"# {reg.kind.upper()} regularisation: rate·{shown} joins each weight's "
+        term = REGULARIZERS[reg.kind].numpy
+        shown = REGULARIZERS[reg.kind].term.replace("λ", "rate")
+        lines += [f"# {REGULARIZERS[reg.kind].label} regularisation: {shown} joins each weight's "
                   "gradient (not the biases')",
                   f"g_W = [dL_dW[l] + {literal(reg.rate)} * {term} for l in range(len(W))]"]
     else:
@@ -66,30 +49,12 @@ def _optimizer_numpy(request: TraceRequest) -> list[str]:
              "theta = np.concatenate([w.ravel() for w in W] + [v.ravel() for v in b])",
              "grad = np.concatenate([g.ravel() for g in g_W] + [g.ravel() for g in g_b])"]
     state = opt.state
-    steps = state.steps if state else 0
-    lr = literal(opt.learning_rate)
-    if opt.name == "sgd":
-        body = [f"learning_rate = {lr}", "theta = theta - learning_rate * grad"]
-    elif opt.name == "momentum":
-        velocity = literal(state.velocity) if state and state.velocity is not None else None
-        body = [f"learning_rate, mu = {lr}, {literal(opt.momentum)}",
-                "# v <- mu * v + g (v = g on the first step); w <- w - learning_rate * v",
-                f"velocity = np.array({velocity})" if velocity else "velocity = grad.copy()",
-                *(["velocity = mu * velocity + grad"] if velocity else []),
-                "theta = theta - learning_rate * velocity"]
-    else:
-        m = literal(state.m) if state and state.m is not None else None
-        v = literal(state.v) if state and state.v is not None else None
-        body = [f"learning_rate, beta1, beta2, eps = {lr}, {literal(opt.beta1)}, "
-                f"{literal(opt.beta2)}, {literal(opt.eps)}",
-                f"steps = {steps} + 1",
-                f"m = np.array({m})" if m else "m = np.zeros_like(theta)",
-                f"v = np.array({v})" if v else "v = np.zeros_like(theta)",
-                "m = beta1 * m + (1 - beta1) * grad",
-                "v = beta2 * v + (1 - beta2) * grad**2",
-                "m_hat = m / (1 - beta1**steps)  # bias corrections",
-                "v_hat = v / (1 - beta2**steps)",
-                "theta = theta - learning_rate * m_hat / (np.sqrt(v_hat) + eps)"]
+    values = {"learning_rate": literal(opt.learning_rate),
+              "steps": str(state.steps if state else 0),
+              **{key: literal(getattr(opt, key)) for key in HYPERPARAMETERS},
+              **{key: (literal(getattr(state, key)) if state and getattr(state, key) is not None
+                       else None) for key in STATE_KEYS}}
+    body = OPTIMIZERS[opt.name].numpy(values)
     unflatten = ["at = 0",
                  "for l, w in enumerate(W):",
                  "    W[l] = theta[at:at + w.size].reshape(w.shape)",
@@ -111,17 +76,17 @@ def numpy_script(request: TraceRequest) -> str:
     used = sorted(set(acts))
     act_lines = []
     for name in used:
-        out, der = NUMPY_ACTIVATIONS[name]
+        out, der = ACTIVATIONS[name].numpy
         act_lines.append(f"    {name!r}: (lambda z: {out}, "
                          f"{'None' if der is None else f'lambda z, a: {der}'}),")
-    value, dL_dA = NUMPY_LOSSES[loss]
-    fused = FUSED.get((loss, acts[-1]))
+    value, dL_dA = LOSSES[loss].numpy
+    fused = LOSSES[loss].numpy_fused if LOSSES[loss].fused_with == acts[-1] else None
     backward_out = ([f"dL_dZ = {fused}  # the output's own derivative cancels: (a - t) / N"]
                     if fused else
                     ["dL_dA = " + dL_dA,
                      "dL_dZ = " + ("A * (dL_dA - (dL_dA * A).sum(axis=1, keepdims=True))  "
                                    "# softmax's Jacobian, row by row"
-                                   if acts[-1] == "softmax" else
+                                   if ACTIVATIONS[acts[-1]].der is None else
                                    f"dL_dA * ACTIVATIONS[{acts[-1]!r}][1](Z[-1], A)")])
     lines = [
         '"""One training step of backprop-viz, in NumPy: forward, loss, backward, update.',
@@ -185,35 +150,26 @@ def torch_script(request: TraceRequest) -> str:
     acts = request.network.activations
     layers = request.network.layers
     opt, reg, loss = request.optimizer, request.regularization, request.loss
-    if loss == "mse":
-        loss_line = "loss = F.mse_loss(A, T)"
-    elif loss == "bce":
-        loss_line = "loss = F.binary_cross_entropy(A, T)  # logs clamped at -100, as here"
-    else:
-        loss_line = "loss = F.cross_entropy(Z, T)  # from the logits; T rows are distributions"
+    loss_line = f"loss = {LOSSES[loss].torch}"
     if opt is None:
-        rate = literal(request.learning_rate)
-        make_opt = [f"optimizer = torch.optim.SGD(parameters, lr={rate})"]
-    elif opt.name == "sgd":
-        make_opt = [f"optimizer = torch.optim.SGD(parameters, lr={literal(opt.learning_rate)})"]
-    elif opt.name == "momentum":
-        make_opt = [f"optimizer = torch.optim.SGD(parameters, lr={literal(opt.learning_rate)}, "
-                    f"momentum={literal(opt.momentum)})"]
+        make_opt = [f"optimizer = torch.optim.SGD(parameters, lr={literal(request.learning_rate)})"]
     else:
-        make_opt = [f"optimizer = torch.optim.Adam(parameters, lr={literal(opt.learning_rate)}, "
-                    f"betas=({literal(opt.beta1)}, {literal(opt.beta2)}), eps={literal(opt.eps)})"]
+        entry = OPTIMIZERS[opt.name]
+        make_opt = ["optimizer = " + entry.torch.format(
+            learning_rate=literal(opt.learning_rate),
+            **{key: literal(getattr(opt, key)) for key in HYPERPARAMETERS})]
     state = opt.state if opt is not None else None
     restore = []
-    if state is not None and (state.velocity or state.m):
-        saved = {k: getattr(state, k) for k in ("velocity", "m", "v")
-                 if getattr(state, k) is not None}
-        per_parameter = ("{'momentum_buffer': part['velocity']}" if opt.name == "momentum" else
-                         f"{{'step': torch.tensor(float({state.steps})), "
-                         "'exp_avg': part['m'], 'exp_avg_sq': part['v']}")
+    kept = {key: getattr(state, key) for key in STATE_KEYS
+            if state is not None and getattr(state, key) is not None}
+    if kept:
+        per_parameter = "{" + ", ".join(
+            f"{torch_key!r}: {ours.format(steps=state.steps)}"
+            for torch_key, ours in OPTIMIZERS[opt.name].torch_state.items()) + "}"
         restore = [
             "# The optimizer's state so far: flat (weights, then biases); torch keeps it per",
             "# parameter.",
-            f"flat = {{k: torch.tensor(v) for k, v in {literal(saved)}.items()}}",
+            f"flat = {{k: torch.tensor(v) for k, v in {literal(kept)}.items()}}",
             "at = 0",
             "for p in [layer.weight for layer in model] + [layer.bias for layer in model]:",
             "    part = {k: v[at:at + p.numel()].reshape(p.shape).clone()",
@@ -223,8 +179,9 @@ def torch_script(request: TraceRequest) -> str:
         ]
     penalty = []
     if reg is not None and reg.kind != "none" and reg.rate:
-        term = "layer.weight.detach()" if reg.kind == "l2" else "torch.sign(layer.weight.detach())"
-        penalty = [f"for layer in model:  # {reg.kind.upper()} on the weights, not the biases",
+        term = REGULARIZERS[reg.kind].torch
+        penalty = [f"for layer in model:  # {REGULARIZERS[reg.kind].label} on the weights, "
+                   "not the biases",
                    f"    layer.weight.grad += {literal(reg.rate)} * {term}"]
     lines = [
         '"""One training step of backprop-viz, in PyTorch: the same numbers through torch.nn."""',
@@ -250,7 +207,7 @@ def torch_script(request: TraceRequest) -> str:
         "a = X",
         "for layer, name in zip(model, activations):",
         "    z = layer(a)",
-        "    a = {" + ", ".join(f"{n!r}: lambda z: {TORCH_ACTIVATIONS[n]}"
+        "    a = {" + ", ".join(f"{n!r}: lambda z: {ACTIVATIONS[n].torch}"
                             for n in sorted(set(acts))) + "}[name](z)",
         "Z, A = z, a",
         loss_line,

@@ -19,7 +19,7 @@ from swagger_ui_bundle import swagger_ui_path
 from app import errors
 from app.assets import STATIC_DIR
 from app.middleware import AccessLog, HeadAsGet, SecurityHeaders
-from app.routes import engine, health, lab, pages, presets, sessions
+from app.routes import catalog, engine, health, lab, pages, presets, sessions
 from app.schemas.limits import MAX_BODY_BYTES
 from app.server import configure_logging, tune_garbage_collector
 from app.settings import Settings
@@ -74,6 +74,8 @@ TAGS = [
     {"name": "lab", "description": "Data sets and many epochs of training in one call."},
     {"name": "sessions", "description": "Live classroom sessions: a presenter's state, "
                                         "versioned, followed over Server-Sent Events."},
+    {"name": "catalog", "description": "Every name the API takes, with its notation, and every "
+                                       "limit: what the pages check against."},
     {"name": "health", "description": "Liveness, for load balancers and containers."},
 ]
 
@@ -140,7 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     describe(app)
-    for module in (engine, lab, presets, sessions, health, pages):
+    for module in (engine, lab, presets, catalog, sessions, health, pages):
         app.include_router(module.router)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR, cache_control="no-cache"),
               name="static")

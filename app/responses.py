@@ -60,8 +60,8 @@ def slice_json(parameter: dict, s: ParameterSlice) -> dict:
 def optimizer_json(opt: Optimizer) -> dict:
     """An optimizer as the API writes it, its state included: post it back to continue."""
     state = {"steps": opt.steps, **opt.state}
-    return {"name": opt.name, "learning_rate": opt.learning_rate, "momentum": opt.momentum,
-            "beta1": opt.beta1, "beta2": opt.beta2, "eps": opt.eps, "state": state}
+    return {"name": opt.name, "learning_rate": opt.learning_rate, **opt.settings,
+            "state": state}
 
 
 def example(content: dict) -> dict:

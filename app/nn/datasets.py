@@ -3,9 +3,11 @@
 Points lie in [-6, 6] in each input, as in TensorFlow Playground. Classification labels are 0
 or 1; regression targets lie in [-1, 1]. `noise` runs from 0 (clean) to 1 (the most the
 Playground offers, its 50%). Each generator takes a numpy Generator so a seed fixes every point.
+Each feature's entry carries its function, the raw inputs it needs and its label on the page.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -118,18 +120,24 @@ def split(x: np.ndarray, y: np.ndarray, test_fraction: float, seed: int):
     return x[train], y[train], x[test], y[test]
 
 
-FEATURES: dict[str, tuple[Callable[[np.ndarray], np.ndarray], int]] = {
-    # name: (function of the raw inputs, how many raw inputs it needs)
-    "x1": (lambda x: x[:, 0], 1),
-    "x2": (lambda x: x[:, 1], 2),
-    "x1^2": (lambda x: x[:, 0] ** 2, 1),
-    "x2^2": (lambda x: x[:, 1] ** 2, 2),
-    "x1*x2": (lambda x: x[:, 0] * x[:, 1], 2),
-    "sin(x1)": (lambda x: np.sin(x[:, 0]), 1),
-    "sin(x2)": (lambda x: np.sin(x[:, 1]), 2),
+@dataclass(frozen=True)
+class Feature:
+    of: Callable[[np.ndarray], np.ndarray]  # a function of the raw inputs
+    inputs: int  # how many raw inputs it needs
+    label: str  # as the page writes it
+
+
+FEATURES: dict[str, Feature] = {
+    "x1": Feature(lambda x: x[:, 0], 1, "x₁"),
+    "x2": Feature(lambda x: x[:, 1], 2, "x₂"),
+    "x1^2": Feature(lambda x: x[:, 0] ** 2, 1, "x₁²"),
+    "x2^2": Feature(lambda x: x[:, 1] ** 2, 2, "x₂²"),
+    "x1*x2": Feature(lambda x: x[:, 0] * x[:, 1], 2, "x₁x₂"),
+    "sin(x1)": Feature(lambda x: np.sin(x[:, 0]), 1, "sin x₁"),
+    "sin(x2)": Feature(lambda x: np.sin(x[:, 1]), 2, "sin x₂"),
 }
 
 
 def features(x: np.ndarray, names: list[str]) -> np.ndarray:
     """The network's inputs: one column per named feature of the raw points."""
-    return np.stack([FEATURES[name][0](x) for name in names], axis=1)
+    return np.stack([FEATURES[name].of(x) for name in names], axis=1)

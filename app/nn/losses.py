@@ -5,6 +5,10 @@
 batch loss with respect to that example's outputs (hence the 1/N factors). A loss paired with
 its canonical output activation also has `fused_dL_dz`: the simplified delta at the output
 layer, which stays exact where the two-factor product would divide zero by zero.
+
+Each entry is the whole description of its loss: beside the maths, how the page writes it (its
+formula, one output's term, how terms are reduced, the matrix form), the output activation it
+needs, and the code export's NumPy. The schemas, the catalog and the code generator read it.
 """
 
 from collections.abc import Callable
@@ -20,9 +24,17 @@ LOG_CLAMP = -100.0
 class Loss:
     value: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
     dL_da: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    fused_with: str | None
+    fused_with: str | None  # the output activation it needs, with which its delta simplifies
     fused_dL_dz: Callable[[np.ndarray, np.ndarray], np.ndarray] | None
+    label: str
     formula: str
+    term: str  # one output's share, before the reduction
+    reduction: str  # "mean" of every term, or "sum" over a row's terms (then mean over rows)
+    fused_delta: str | None  # the output's delta with its own activation, as the page writes it
+    matrix_formula: str  # the whole batch at once, as the matrix view writes it
+    numpy: tuple[str, str]  # code export: the loss from A and T, and dL/dA
+    torch: str  # code export: the loss from Z (logits), A and T
+    numpy_fused: str | None = None  # code export: the fused delta
 
 
 def mse(z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
@@ -74,12 +86,24 @@ def cross_entropy_softmax_dL_dz(a: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss(mse, mse_dL_da, None, None, "L = mean((a − t)²)"),
-    "bce": Loss(bce, bce_dL_da, "sigmoid", bce_sigmoid_dL_dz,
-                "L = mean(−(t·log a + (1 − t)·log(1 − a)))"),
-    "cross_entropy": Loss(cross_entropy, cross_entropy_dL_da, "softmax",
-                          cross_entropy_softmax_dL_dz, "L = mean over examples of −Σ t·log a"),
+    "mse": Loss(
+        mse, mse_dL_da, None, None, "mean squared error", "L = mean((a − t)²)", "(a − t)²",
+        "mean", None, "mean((A − T)²), over every entry",
+        ("np.mean((A - T) ** 2)", "2 * (A - T) / T.size"), "F.mse_loss(A, T)"),
+    "bce": Loss(
+        bce, bce_dL_da, "sigmoid", bce_sigmoid_dL_dz, "binary cross-entropy",
+        "L = mean(−(t·log a + (1 − t)·log(1 − a)))", "−(t log a + (1 − t) log(1 − a))", "mean",
+        "(a − t) / N", "mean(−(T⊙log A + (1 − T)⊙log(1 − A))), over every entry",
+        ("np.mean(-(T * np.maximum(np.log(A), -100) + (1 - T) * np.maximum(np.log(1 - A), "
+         "-100)))", "(A - T) / (A * (1 - A)) / T.size"),
+        "F.binary_cross_entropy(A, T)  # logs clamped at -100, as here", "(A - T) / T.size"),
+    "cross_entropy": Loss(
+        cross_entropy, cross_entropy_dL_da, "softmax", cross_entropy_softmax_dL_dz,
+        "cross-entropy", "L = mean over examples of −Σ t·log a", "−t log a", "sum",
+        "(a − t) / N", "mean over the rows of −Σ T⊙log A",
+        ("np.mean(-(T * np.log(A)).sum(axis=1))", "np.where(T == 0, 0.0, -T / A) / len(T)"),
+        "F.cross_entropy(Z, T)  # from the logits; T rows are distributions", "(A - T) / len(T)"),
 }
 
 # The output activation each loss needs, where it needs one.
-REQUIRED_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
+REQUIRED_OUTPUT = {name: loss.fused_with for name, loss in LOSSES.items() if loss.fused_with}

@@ -63,11 +63,23 @@ def zeros(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, 
     return np.zeros((n_out, n_in)), np.zeros(n_out)
 
 
-# One layer's (weights, biases) by scheme, keyed by the public name; each draws from the same
-# generator in turn, so a seed fixes the whole network.
 Initializer = Callable[[np.random.Generator, int, int], tuple[np.ndarray, np.ndarray]]
-INITIALIZERS: dict[str, Initializer] = {
-    "xavier": xavier, "he": he, "uniform": uniform, "zeros": zeros,
+
+
+@dataclass(frozen=True)
+class InitScheme:
+    draw: Initializer  # one layer's (weights, biases) from the shared generator
+    label: str
+    formula: str  # as the page and the README write it
+
+
+# Keyed by the public name; each draws from the same generator in turn, so a seed fixes the
+# whole network.
+INITIALIZERS: dict[str, InitScheme] = {
+    "xavier": InitScheme(xavier, "Xavier (Glorot) uniform", "U(±√(6/(n_in+n_out))), biases 0"),
+    "he": InitScheme(he, "He (Kaiming) normal", "N(0, 2/n_in), biases 0"),
+    "uniform": InitScheme(uniform, "PyTorch's nn.Linear default", "U(±1/√n_in), biases too"),
+    "zeros": InitScheme(zeros, "zeros", "every weight and bias 0"),
 }
 INIT_SCHEMES = tuple(INITIALIZERS)
 
@@ -85,7 +97,7 @@ def init_network(layers: list[int], activations: list[str], scheme: str, seed: i
     rng = np.random.default_rng(seed)
     weights, biases = [], []
     for n_in, n_out in zip(layers[:-1], layers[1:]):
-        w, b = INITIALIZERS[scheme](rng, n_in, n_out)
+        w, b = INITIALIZERS[scheme].draw(rng, n_in, n_out)
         weights.append(w)
         biases.append(b)
     return Network(weights, biases, list(activations))

@@ -16,15 +16,12 @@ from app.nn.datasets import DOMAIN, features
 from app.nn.losses import LOSSES
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer
+from app.nn.regularizers import NAMES as REGULARIZER_NAMES
+from app.nn.regularizers import REGULARIZERS
 
-# Each penalty's gradient on a weight, keyed by its public name (biases are not penalised):
-# L1 = rate * sum|w| gives rate * sign(w); L2 = rate/2 * sum w^2 gives rate * w.
-REGULARIZERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "none": np.zeros_like, "l1": np.sign, "l2": np.asarray,
-}
-REGULARIZATION = tuple(REGULARIZERS)
+REGULARIZATION = REGULARIZER_NAMES
 # A neuron counts as saturated for an example where its activation's slope is below this share
-# of the slope's largest value (sigmoid 0.25, tanh 1): gradients through it nearly vanish.
+# of the slope's largest value (its entry's max_slope): gradients through it nearly vanish.
 SATURATION = 0.05
 
 
@@ -101,7 +98,7 @@ def regularize(flat: Flat, kind: str, rate: float) -> None:
     """Adds the penalty's gradient on the weights (not the biases): L2 rate*w, L1 rate*sign(w)."""
     if kind == "none" or rate == 0:
         return
-    flat.grad[:flat.n_weights] += rate * REGULARIZERS[kind](flat.theta[:flat.n_weights])
+    flat.grad[:flat.n_weights] += rate * REGULARIZERS[kind].gradient(flat.theta[:flat.n_weights])
 
 
 @dataclass
@@ -202,10 +199,9 @@ def neuron_health(net: Network, x: np.ndarray) -> list[dict[str, list]]:
     for z, a, name in zip(zs, acts[1:], net.activations):
         act = ACTIVATIONS[name]
         # Only ReLU can die: leaky ReLU keeps a slope of 0.01 below zero, so it still learns.
-        dead = (z <= 0).all(axis=0) if name == "relu" else np.zeros(z.shape[1], bool)
-        if name in ("sigmoid", "tanh"):
-            peak = 0.25 if name == "sigmoid" else 1.0
-            saturated = (act.der(z, a) < SATURATION * peak).mean(axis=0)
+        dead = (z <= 0).all(axis=0) if act.can_die else np.zeros(z.shape[1], bool)
+        if act.saturates:
+            saturated = (act.der(z, a) < SATURATION * act.max_slope).mean(axis=0)
         else:
             saturated = np.zeros(z.shape[1])
         report.append({"dead": dead.tolist(), "saturated": saturated.tolist()})

@@ -9,11 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.assets import TEMPLATES_DIR
-from app.catalog import catalog
 from app.routes.sessions import classroom
 
 TEMPLATES = Jinja2Templates(directory=TEMPLATES_DIR)
-TEMPLATES.env.globals["catalog"] = catalog()
 
 # Everything the page loads comes from this server, and no inline script or style may run:
 # the browser enforces the rule the front end is written to. Who may frame the pages is a

@@ -11,14 +11,13 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
+from app.nn.activations import ACTIVATIONS, HIDDEN, OUTPUT_ONLY
 from app.nn.losses import LOSSES, REQUIRED_OUTPUT
 from app.nn.network import INIT_SCHEMES, Network, init_network
-from app.nn.optimizers import NAMES as OPTIMIZERS
-from app.nn.optimizers import Optimizer
+from app.nn.optimizers import HYPERPARAMETERS, OPTIMIZERS, STATE_KEYS, Optimizer
 from app.nn.train import REGULARIZATION
 from app.schemas.limits import (
     MAX_ABS_VALUE,
@@ -42,6 +41,7 @@ def named(name: str, values: Iterable[str]) -> Any:
 
 
 ActivationName = named("Activation", ACTIVATIONS)
+HiddenActivationName = named("HiddenActivation", HIDDEN)
 LossName = named("Loss", LOSSES)
 InitScheme = named("InitScheme", INIT_SCHEMES)
 Task = named("Task", ("classification", "regression"))
@@ -208,47 +208,56 @@ OptimizerName = named("Optimizer", OPTIMIZERS)
 RegularizationKind = named("Regularization", REGULARIZATION)
 
 
-class OptimizerState(Strict):
-    steps: int = Field(0, ge=0, le=MAX_EPOCH_NUMBER)
-    velocity: list[Finite] | None = Field(None, description="momentum: one value per parameter.")
-    m: list[Finite] | None = Field(None, description="adam: first moments.")
-    v: list[Finite] | None = Field(None, description="adam: second moments (not negative).")
+# The optimizers' hyperparameters and state keys, with their bounds, come from their registry
+# entries: a new optimizer's settings are fields here without a line written for them.
+OptimizerState = create_model(
+    "OptimizerState", __base__=Strict, __module__=__name__,
+    steps=(int, Field(0, ge=0, le=MAX_EPOCH_NUMBER)),
+    **{key: (list[Finite] | None, Field(None, description=entry.description))
+       for key, entry in STATE_KEYS.items()})
 
 
-class OptimizerSpec(Strict):
+class OptimizerBase(Strict):
     name: OptimizerName = "sgd"
     learning_rate: Annotated[LearningRate, Field(gt=0)] = 0.03
-    momentum: float = Field(0.9, ge=0, lt=1)
-    beta1: float = Field(0.9, ge=0, lt=1)
-    beta2: float = Field(0.999, ge=0, lt=1)
-    eps: float = Field(1e-8, gt=0, le=1)
-    state: OptimizerState | None = Field(None, description=(
-        "From a previous answer, to continue exactly. Flat, in the order: every weight "
-        "(layer by layer, row by row), then every bias."))
 
     def check_state(self, n_parameters: int, at: str = "optimizer.state.") -> None:
         """That the state fits a network of `n_parameters` (a model validator's helper)."""
         if self.state is None:
             return
-        for key in ("velocity", "m", "v"):
+        for key, entry in STATE_KEYS.items():
             values = getattr(self.state, key)
             if values is not None and len(values) != n_parameters:
                 raise rule_broken(f"{at}{key}", "shape",
                                   f"needs {n_parameters} values, one a parameter")
-        if self.state.v is not None and min(self.state.v, default=0) < 0:
-            raise rule_broken(f"{at}v", "negative", "second moments are never negative")
+            if entry.nonnegative and values is not None and min(values, default=0) < 0:
+                raise rule_broken(f"{at}{key}", "negative", "second moments are never negative")
 
     def build(self) -> Optimizer:
         """The optimizer this spec describes, with its state when given."""
-        optimizer = Optimizer(self.name, self.learning_rate, self.momentum, self.beta1,
-                              self.beta2, self.eps)
+        optimizer = Optimizer(self.name, self.learning_rate,
+                              {key: getattr(self, key) for key in HYPERPARAMETERS})
         if self.state is not None:
             optimizer.steps = self.state.steps
-            for key in ("velocity", "m", "v"):
+            for key in STATE_KEYS:
                 values = getattr(self.state, key)
                 if values is not None:
                     optimizer.state[key] = np.asarray(values, dtype=float)
         return optimizer
+
+
+def hyperparameter_field(key: str) -> tuple[type, Any]:
+    h = HYPERPARAMETERS[key]
+    return float, Field(h.default, ge=h.ge, gt=h.gt, le=h.le, lt=h.lt,
+                        description=h.description or None)
+
+
+OptimizerSpec = create_model(
+    "OptimizerSpec", __base__=OptimizerBase, __module__=__name__,
+    **{key: hyperparameter_field(key) for key in HYPERPARAMETERS},
+    state=(OptimizerState | None, Field(None, description=(
+        "From a previous answer, to continue exactly. Flat, in the order: every weight "
+        "(layer by layer, row by row), then every bias."))))
 
 
 class RegularizationSpec(Strict):

@@ -143,7 +143,7 @@ class TrainRequest(Strict):
         if len(set(self.features)) != len(self.features):
             raise rule_broken("features", "unique", "each feature once")
         for i, name in enumerate(self.features):
-            if FEATURES[name][1] > ds.inputs:
+            if FEATURES[name].inputs > ds.inputs:
                 raise rule_broken(f"features.{i}", "needs_x2",
                                   f"{name} needs x2; this data set has one input")
         if layers[0] != len(self.features):

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from app.schemas.common import (
     Finite,
+    HiddenActivationName,
     LossName,
     NetworkSpec,
     OptimizerName,
@@ -110,7 +111,7 @@ class LabSettings(Strict):
     features: list[FeatureName] = Field(min_length=1, max_length=7)
     hidden: list[Annotated[int, Field(ge=1, le=LAB_MAX_NEURONS)]] = Field(
         max_length=LAB_MAX_HIDDEN_LAYERS)
-    activation: Literal["tanh", "sigmoid", "relu", "leaky_relu", "linear"]
+    activation: HiddenActivationName
     loss: LossName
     optimizer: OptimizerName
     learning_rate: float = Field(gt=0, le=MAX_LEARNING_RATE)

@@ -17,7 +17,7 @@ def test_sgd():
 
 def test_momentum_two_steps():
     theta = np.array([1.0, 1.0])
-    opt = Optimizer("momentum", 0.1, momentum=0.9)
+    opt = Optimizer("momentum", 0.1, {"momentum": 0.9})
     opt.step(theta, G1)  # v = g1 = [0.5, -2]
     np.testing.assert_allclose(theta, [0.95, 1.2])
     opt.step(theta, G2)  # v = 0.9 [0.5, -2] + [0.1, 1] = [0.55, -0.8]

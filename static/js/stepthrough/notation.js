@@ -8,7 +8,7 @@
 
 import { fmt } from '../format.js';
 import { mi } from '../math.js';
-import { NOTATION } from './catalog-notation.js';
+import { NOTATION } from '../catalog.js';
 
 export { NOTATION };
 

@@ -38,7 +38,8 @@ def setups() -> list[tuple[str, dict, int]]:
     """(name, setup, training steps to take before the one traced): every name in the
     catalog used at least once, so a new one is covered when the fixtures are written."""
     names = catalog()
-    cases = [("classic", preset_setup("classic"), 0), ("classic, step 2", preset_setup("classic"), 1),
+    cases = [("classic", preset_setup("classic"), 0),
+             ("classic, step 2", preset_setup("classic"), 1),
              ("xor", preset_setup("xor"), 0), ("softmax", preset_setup("softmax"), 0)]
     for act in names["hidden_activations"]:
         cases.append((f"hidden {act}", small_setup(act, "sigmoid", "mse", 2), 0))

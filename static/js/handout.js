@@ -10,7 +10,8 @@ import { describe } from './stepthrough/describe.js';
 import { exampleValues } from './stepthrough/example.js';
 import { neuronNames, NOTATION } from './stepthrough/notation.js';
 import { buildSteps, PHASE_LABELS, revealed } from './stepthrough/sequence.js';
-import { decode, fromPreset, learningRate, traceRequest } from './state.js';
+import { fromPreset, learningRate, traceRequest } from './state.js';
+import { decode } from './state-read.js';
 import { createDiagram, dependencyPath } from './views/diagram.js';
 
 const $ = (sel) => document.querySelector(sel);

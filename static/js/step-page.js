@@ -4,7 +4,8 @@
  */
 
 import { createPresenter } from './live.js';
-import { encode, readState, shareable } from './state.js';
+import { encode, shareable } from './state.js';
+import { readState } from './state-read.js';
 import { createStepper } from './stepper.js';
 import { createPresentDialog } from './views/presentdialog.js';
 

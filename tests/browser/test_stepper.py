@@ -118,7 +118,10 @@ def test_the_url_reproduces_what_is_on_screen(page, browser, base_url):
     for _ in range(14):
         page.keyboard.press("ArrowRight")
     expect(title(page)).to_contain_text("the gradient of w5")
-    wait_for_link(page, lambda s: s["position"]["step"] == 14 and s["view"]["decimals"] == 6)
+    # The link names the step by what it is: the gradient of w5 (into o1, from h1).
+    w5 = {"kind": "dLdw", "layer": 1, "neuron": 0, "from": 0}
+    wait_for_link(page, lambda s: s["position"] == {"version": 2, "iteration": 0, "step": w5}
+                  and s["view"]["decimals"] == 6)
     url = page.url
     assert "?s=" in url
     other = browser.new_page(viewport={"width": 1280, "height": 720})

@@ -5,12 +5,13 @@
  * the step says is worked out here, by the describers), so the stepper never draws itself.
  */
 
-import { createDiagram, dependencyPath } from './views/diagram.js';
+import { createDiagram } from './views/diagram.js';
 import { neuronGraph } from './neuronsteps.js';
 import { describe } from './stepthrough/describe.js';
 import { exampleValues } from './stepthrough/example.js';
 import { neuronNames } from './stepthrough/notation.js';
 import { parameterUpdate } from './stepthrough/optimizers/index.js';
+import { dependencyPath } from './stepthrough/parameters.js';
 import { revealed } from './stepthrough/sequence.js';
 import { createCodeDialog } from './views/codedialog.js';
 import { createEditor } from './views/editor.js';

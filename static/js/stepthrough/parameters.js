@@ -1,7 +1,7 @@
 /**
  * A network's parameters by reference ({kind: 'weight'|'bias', layer, row, col}): every one in
  * order, whether a network has one, where one sits in an optimizer's flat state, and which ones
- * an update step sets. Pure: no DOM.
+ * an update step sets, and which edges and neurons a parameter's gradient depends on. Pure: no DOM.
  */
 
 /** Every parameter, in the order the inspector cycles through them. */
@@ -39,4 +39,24 @@ export function updatedParameters(step) {
   }
   for (let j = step.neurons[0]; step.bias && j < step.neurons[1]; j += 1) list.push({ kind: 'bias', layer: step.layer, row: j });
   return list;
+}
+
+/** The edges and neurons a parameter's gradient depends on: its own edge, then all paths onward. */
+export function dependencyPath(layers, selected) {
+  const edges = new Set();
+  const neurons = new Set();
+  if (!selected) return { edges, neurons };
+  const { layer, row } = selected;
+  if (selected.kind === 'weight') {
+    edges.add(`${layer},${row},${selected.col}`);
+    neurons.add(`${layer},${selected.col}`);
+  }
+  let frontier = [row];
+  neurons.add(`${layer + 1},${row}`);
+  for (let l = layer + 1; l < layers.length - 1; l += 1) {
+    for (const j of frontier) for (let i = 0; i < layers[l + 1]; i += 1) edges.add(`${l},${i},${j}`);
+    frontier = Array.from({ length: layers[l + 1] }, (_, i) => i);
+    frontier.forEach((i) => neurons.add(`${l + 1},${i}`));
+  }
+  return { edges, neurons };
 }

@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
     args = parser.parse_args()
-    # The app reads its settings from the environment when it is imported by the server.
+    # Each serving process builds the app from the environment (app.server.served_app).
     os.environ["BACKPROP_VIZ_HOST"], os.environ["BACKPROP_VIZ_PORT"] = args.host, str(args.port)
     run(dataclasses.replace(settings, host=args.host, port=args.port))
 

@@ -2,35 +2,59 @@
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.responses import JSONBytes
+from app.sessions.store import StoreUnavailable
+
+STORE_RETRY_SECONDS = 2  # a restarting Redis is back in about a second
 
 
-def error_item(error: dict) -> dict:
+def error_item(error: dict, body: object = None) -> dict:
     """One pydantic error without its echo of the input (which may hold NaN or be huge)."""
-    loc = [part for part in error.get("loc", ()) if part != "body"]
-    extra = (error.get("ctx") or {}).get("field")
-    path = loc + (str(extra).split(".") if extra else [])
+    loc = request_places(error.get("loc", ()), body)
+    path = [part for part in loc if part != "body"]
+    ctx = error.get("ctx") or {}
+    # A rule of a model's own names its field; a union chosen by a field (`page`) names it too.
+    extra = ctx.get("field") or ctx.get("discriminator", "").strip("'")
+    path += str(extra).split(".") if extra else []
     return {"field": ".".join(str(p) for p in path) or "body", "type": error["type"],
-            "msg": error["msg"], "loc": list(error.get("loc", ()))}
+            "msg": error["msg"], "loc": loc}
+
+
+def request_places(loc: tuple, body: object) -> list:
+    """The location as places in the request: pydantic also names the member of a union it
+    tried (a session's page kind: `step` in body.step.state), which no client wrote. A part
+    that is not a place in the body is such a name, unless it is the last (a missing field)."""
+    if not loc or loc[0] != "body" or body is None:  # no body to find the places in
+        return list(loc)
+    places, node = ["body"], body
+    for i, part in enumerate(loc[1:], 1):
+        inside = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if inside:
+            node = node[part]
+        elif i < len(loc) - 1:
+            continue
+        places.append(part)
+    return places
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONBytes:
-        return JSONBytes({"detail": [error_item(e) for e in exc.errors()]}, status_code=422)
+        return JSONBytes({"detail": [error_item(e, exc.body) for e in exc.errors()]},
+                         status_code=422)
 
-    @app.exception_handler(RedisError)
-    async def store_unavailable(request: Request, exc: RedisError) -> JSONBytes:
-        # Redis down or restarting: say so at once, rather than hang; the client retries.
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, exc: StoreUnavailable) -> JSONBytes:
+        # Whichever store: say so at once, rather than hang; the client retries.
         return JSONBytes({"detail": [error("session", "store_unavailable",
                                            "the session store cannot be reached just now; "
                                            "try again in a few seconds")]},
-                         status_code=503, headers={"Retry-After": "2"})
+                         status_code=503, headers={"Retry-After": str(STORE_RETRY_SECONDS)})
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONBytes:

@@ -1,7 +1,8 @@
 """Request bodies parsed with orjson (a few times faster than the standard library), in a
 worker thread when they are large, so a megabyte of JSON does not hold up the event loop.
 Only a body orjson refuses goes to the standard parser, which reads NaN and Infinity, so that
-validation can name the field they are in."""
+validation can name the field they are in. A body sent as anything but JSON (`curl -d` without
+a content type sends a form) is told so, rather than failing validation obscurely."""
 
 import json
 from collections.abc import Callable, Coroutine
@@ -11,6 +12,8 @@ import anyio.to_thread
 import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+
+from app.errors import problem
 
 THREAD_BYTES = 64 * 1024  # smaller bodies parse faster than a thread hop
 
@@ -31,13 +34,25 @@ class FastJSONRequest(Request):
         return self._json
 
 
+def is_json(content_type: str | None) -> bool:
+    """application/json or any application/…+json, parameters (charset) aside."""
+    kind = (content_type or "").partition(";")[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/")
+                                          and kind.endswith("+json"))
+
+
 class FastJSONRoute(APIRoute):
-    """A route whose JSON body is parsed as above; everything else as FastAPI does it."""
+    """A route whose JSON body is parsed as above, and refused with 415 when it is not sent
+    as JSON; everything else as FastAPI does it."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        takes_body = self.body_field is not None
 
         async def route(request: Request) -> Response:
+            if takes_body and not is_json(request.headers.get("content-type")):
+                raise problem(415, "body", "content_type",
+                              "send the body as JSON: Content-Type: application/json")
             return await handler(FastJSONRequest(request.scope, request.receive))
 
         return route

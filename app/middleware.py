@@ -1,10 +1,11 @@
 """Small ASGI layers every response passes: safe headers, HEAD wherever GET works, and one
-access-log line a request."""
+access-log line a request; and static files with the caching rule fit for them."""
 
 import logging
 import time
 
 from starlette.datastructures import MutableHeaders
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ACCESS = logging.getLogger("backprop_viz.access")
@@ -93,3 +94,17 @@ class AccessLog:
             path = scope["path"][:200].replace(" ", "%20").replace('"', "%22")
             ACCESS.info("method=%s path=%s status=%d ms=%.2f", scope["method"], path,
                         status or 500, 1000 * (time.perf_counter() - started))
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files with a Cache-Control fit for them: our own modules are not versioned in
+    their names, so browsers revalidate them (ETag); the docs' bundle is, by its package."""
+
+    def __init__(self, *, cache_control: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.cache_control = cache_control
+
+    def file_response(self, *args: object, **kwargs: object):  # noqa: ANN201
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = self.cache_control
+        return response

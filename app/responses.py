@@ -42,7 +42,8 @@ def trace_json(trace: Trace) -> dict:
                       "dL_db": b.dL_db} for b in trace.backward],
         # A diverged step has no network to post back: null, said by `diverged`.
         "network": None if trace.diverged else network_json(trace.network),
-        "optimizer": None if trace.optimizer is None else optimizer_json(trace.optimizer),
+        "optimizer": (None if trace.optimizer is None or trace.diverged
+                      else optimizer_json(trace.optimizer)),
         "per_example": None if trace.per_example is None else [
             {"dL_dW": p.dL_dW, "dL_db": p.dL_db} for p in trace.per_example],
         "gradient_check": None if check is None else {

@@ -1,7 +1,10 @@
 """Serving the app: uvicorn, with two protections its options lack. A connection that has not
 sent a whole request head within `header_timeout` seconds is closed (idle and slow-header
 sockets cannot pile up), and connections past a cap set below the file-descriptor limit are
-closed at once, so the server always keeps descriptors for its own files and for /health."""
+closed at once, so the server always keeps descriptors for its own files and for /health.
+
+What a serving process needs beyond the app (logging, the collector's tuning, the protocol's
+limits) is set up here when it starts, in `served_app`, never when the app is imported."""
 
 import asyncio
 import gc
@@ -9,8 +12,10 @@ import logging
 import resource
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from app.main import create_app
 from app.settings import Settings
 
 RESERVED_DESCRIPTORS = 64  # for the database, static files, logs, and the listening socket
@@ -51,10 +56,10 @@ def descriptor_cap() -> int:
 
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a deadline for each request head and a cap on
-    connections, both from the settings (so every worker process, which imports this class
-    by name, has them)."""
+    connections. It overrides uvicorn's own methods and reads its attributes (`cycle`,
+    `connections`, `transport`, `loop`): hence the pin of uvicorn to one minor version."""
 
-    header_timeout = Settings.from_env().header_timeout
+    header_timeout = Settings().header_timeout  # each serving process sets its own: served_app
     max_connections = descriptor_cap()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -97,6 +102,19 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+def served_app() -> FastAPI:
+    """The app as a serving process runs it (uvicorn's factory, called once in each worker
+    process): from the BACKPROP_VIZ_ variables, with logging set up, the protocol's limits
+    from the settings, and the collector tuned once the app is built."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    GuardedH11Protocol.header_timeout = settings.header_timeout
+    GuardedH11Protocol.max_connections = descriptor_cap()  # the limit run() raised
+    app = create_app(settings)
+    tune_garbage_collector()
+    return app
+
+
 def run(settings: Settings) -> None:
     if settings.workers < 1 or (settings.workers > 1 and not settings.redis_url):
         raise SystemExit(
@@ -104,9 +122,8 @@ def run(settings: Settings) -> None:
             "Redis, live sessions fan out within one process, and a presenter and their class "
             "could land on different ones.")
     raise_descriptor_limit()
-    GuardedH11Protocol.max_connections = descriptor_cap()  # workers read the raised limit anew
-    configure_logging(settings.log_level)
-    uvicorn.run("app.main:app", host=settings.host, port=settings.port,
+    configure_logging(settings.log_level)  # the parent's own lines; each worker does its own
+    uvicorn.run("app.server:served_app", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level=settings.log_level, access_log=False,
                 log_config=None, http="app.server:GuardedH11Protocol",
                 timeout_keep_alive=5, timeout_graceful_shutdown=5)

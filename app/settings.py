@@ -1,5 +1,6 @@
 """Every setting, from `BACKPROP_VIZ_` environment variables, in one place (the README's
-"Settings" table repeats them). Read when the app is made, so tests can set them first."""
+"Settings" table repeats them). A serving process reads them when it starts
+(app.server.served_app); tests build the app with a Settings of their own."""
 
 import os
 from dataclasses import dataclass, field

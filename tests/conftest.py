@@ -8,21 +8,23 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
-# Sessions the tests create go to a file of their own, never to the user's.
-TEST_STATE = Path(tempfile.mkdtemp(prefix="backprop-viz-tests-"))
-os.environ["BACKPROP_VIZ_DB"] = str(TEST_STATE / "sessions.db")
-
-from fastapi.testclient import TestClient  # noqa: E402
-
-from app.main import app  # noqa: E402
+from app.main import create_app
+from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Sessions the tests create go to a file of their own, never to the user's: the app the tests
+# call in-process is built with these settings, and the servers they start get the same file.
+TEST_STATE = Path(tempfile.mkdtemp(prefix="backprop-viz-tests-"))
+SETTINGS = Settings(db=str(TEST_STATE / "sessions.db"))
+APP = create_app(SETTINGS)
 
 
 @pytest.fixture(scope="session")
 def client() -> TestClient:
-    return TestClient(app)
+    return TestClient(APP)
 
 
 def free_port() -> int:
@@ -32,11 +34,12 @@ def free_port() -> int:
 
 
 def serve(port: int, **env: str) -> subprocess.Popen:
-    """Starts the app in uvicorn on a loopback port and waits until it answers."""
+    """Starts the app in uvicorn on a loopback port, as `uvicorn app.main:app` serves it in
+    development, and waits until it answers. `env` adds BACKPROP_VIZ_ settings."""
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
          str(port), "--log-level", "warning", "--timeout-graceful-shutdown", "1"],
-        cwd=ROOT, env={**os.environ, **env})
+        cwd=ROOT, env={**os.environ, "BACKPROP_VIZ_DB": SETTINGS.db, **env})
     deadline = time.monotonic() + 20
     while True:
         try:

@@ -128,3 +128,38 @@ def test_one_log_line_a_request_with_no_token_or_query(client, caplog):
     [line] = [r.getMessage() for r in caplog.records if r.name == "backprop_viz.access"]
     assert re.fullmatch(r"method=GET path=/api/v1/sessions/abc status=404 ms=\d+\.\d\d", line)
     assert "SECRET" not in line and "secret" not in line
+
+
+def test_the_layers_wrap_in_the_order_the_comment_says(caplog):
+    """The last layer added is the outermost: the access log sees a request the host check
+    refuses, and the body-size guard's own 413 still passes the safe headers."""
+    import logging
+
+    app = create_app(Settings(allowed_hosts=("viz.example.edu",)))
+    with TestClient(app, base_url="http://viz.example.edu") as client:
+        with caplog.at_level(logging.INFO, logger="backprop_viz.access"):
+            assert client.get("/api/v1/health", headers={"host": "evil.example"}).status_code == 400
+        [line] = [r.getMessage() for r in caplog.records if r.name == "backprop_viz.access"]
+        assert "status=400" in line
+        too_large = client.post("/api/v1/trace", content=b"{}",
+                                headers={"content-length": "999999999",
+                                         "content-type": "application/json"})
+        assert too_large.status_code == 413
+        assert too_large.headers["x-content-type-options"] == "nosniff"
+
+
+def test_importing_the_app_sets_up_nothing_in_the_importing_process():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = ("import gc, logging\n"
+              "threshold = gc.get_threshold()\n"
+              "import app.main\n"
+              "from app.main import app, create_app\n"
+              "print(len(logging.getLogger().handlers), gc.get_freeze_count(),\n"
+              "      gc.get_threshold() == threshold, type(app).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["0", "0", "True", "FastAPI"]

@@ -78,5 +78,5 @@ def test_training_stops_at_the_epoch_after_it_is_told():
         return len(asked) > 3
 
     run = train(init_network([2, 3, 1], ["tanh", "sigmoid"], "xavier", 0), "bce", x, y, x, y,
-                Optimizer("sgd", 0.1), 5, epochs=100, stopped=stopped)
+                optimizer=Optimizer("sgd", 0.1), batch_size=5, epochs=100, stopped=stopped)
     assert len(run.history) == 3

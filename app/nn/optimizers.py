@@ -11,7 +11,7 @@ it. A new optimizer is its entry (plus its step-through update module, and tests
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -64,6 +64,11 @@ class Optimizer:
             raise ValueError(f"unknown optimizer {self.name!r}; expected one of {NAMES}")
         self.settings = {key: self.settings.get(key, HYPERPARAMETERS[key].default)
                          for key in HYPERPARAMETERS}
+
+    def copy(self) -> "Optimizer":
+        """One to step without touching this one (a step changes its state in place)."""
+        return replace(self, settings=dict(self.settings),
+                       state={k: v.copy() for k, v in self.state.items()})
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         self.steps += 1

@@ -5,10 +5,11 @@ difference (the gradient check) and the loss along that parameter with all else 
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.nn.divergence import diverged
 from app.nn.losses import LOSSES
 from app.nn.network import (
     LayerBackward,
@@ -47,32 +48,51 @@ class Trace:
     loss_after: float
     per_example: list[PerExample] | None = None
     gradient_check: GradientCheck | None = None
-    bound: float = math.inf  # parameters past ± this count as diverged (they cannot go on)
+    bound: float = math.inf  # values past ± this count as diverged (they cannot go on)
     optimizer: Optimizer | None = None  # after its step, when the update used one
 
     @property
     def diverged(self) -> bool:
-        parameters = np.concatenate([p.ravel() for p in self.network.weights + self.network.biases])
-        return not (math.isfinite(self.loss) and math.isfinite(self.loss_after)
-                    and bool(np.all(np.abs(parameters) <= self.bound)))
+        state = self.optimizer.state.values() if self.optimizer is not None else ()
+        return diverged((self.loss, self.loss_after),
+                        [*self.network.weights, *self.network.biases, *state], self.bound)
 
 
-def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learning_rate: float,
-                  update_biases: bool = True, per_example: bool = False,
-                  gradient_check: bool = False, bound: float = math.inf,
-                  optimizer: Optimizer | None = None, regularization: str = "none",
-                  rate: float = 0.0) -> Trace:
-    """Forward, loss, backward and update, keeping everything in between. The update is plain
-    gradient descent at `learning_rate`, or `optimizer`'s own step (which changes it) on the
-    gradient plus the regularisation term, as /train takes it. An update that leaves a
-    parameter past ±`bound` (or not finite) makes the trace `diverged`."""
+@dataclass(frozen=True)
+class Update:
+    """How a training step moves the parameters: plain gradient descent at `learning_rate`, or
+    `optimizer`'s own step (PyTorch's rules, as /train steps), on the gradient plus the
+    `regularization` penalty's term at `rate`; biases frozen unless `update_biases`."""
+
+    learning_rate: float
+    update_biases: bool = True
+    optimizer: Optimizer | None = None
+    regularization: str = "none"
+    rate: float = 0.0
+
+    def apply(self, net: Network, grads: list[LayerBackward]) -> Network:
+        """The network after the step. The optimizer's state moves with it (a step changes
+        its optimizer: pass a copy to look without moving)."""
+        if self.optimizer is None and (self.regularization == "none" or self.rate == 0):
+            return update(net, grads, self.learning_rate, self.update_biases)
+        # plain descent with a penalty is SGD's step on the penalised gradient
+        return optimizer_update(net, grads, self.optimizer or Optimizer("sgd", self.learning_rate),
+                                self.update_biases, self.regularization, self.rate)
+
+    def looking(self) -> "Update":
+        """The same rule with a copy of its optimizer: applying it leaves this one as it is."""
+        return self if self.optimizer is None else replace(self, optimizer=self.optimizer.copy())
+
+
+def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, rule: Update, *,
+                  per_example: bool = False, gradient_check: bool = False,
+                  bound: float = math.inf) -> Trace:
+    """Forward, loss, backward and the update `rule` makes, keeping everything in between.
+    An update that leaves a parameter past ±`bound` (or not finite) makes the trace
+    `diverged`."""
     cache = forward(net, x)
     grads = backward(net, x, t, loss, cache)
-    if optimizer is None and (regularization == "none" or rate == 0):
-        new = update(net, grads, learning_rate, update_biases)
-    else:  # plain descent with a penalty is SGD's step on the penalised gradient
-        new = optimizer_update(net, grads, optimizer or Optimizer("sgd", learning_rate),
-                               update_biases, regularization, rate)
+    new = rule.apply(net, grads)
     with np.errstate(over="ignore", invalid="ignore"):
         loss_before = LOSSES[loss].value(cache[-1].z, cache[-1].a, t)
     return Trace(
@@ -84,7 +104,7 @@ def training_step(net: Network, x: np.ndarray, t: np.ndarray, loss: str, learnin
         per_example=per_example_gradients(x, cache, grads) if per_example else None,
         gradient_check=numeric_gradients(net, x, t, loss, grads) if gradient_check else None,
         bound=bound,
-        optimizer=optimizer,
+        optimizer=rule.optimizer,
     )
 
 
@@ -186,17 +206,19 @@ def slice_range(value: float, step: float) -> tuple[float, float]:
 
 
 def parameter_slice(net: Network, x: np.ndarray, t: np.ndarray, loss: str, kind: str, layer: int,
-                    index: tuple[int, ...], learning_rate: float, points: int,
+                    index: tuple[int, ...], rule: Update, *, points: int,
                     span: tuple[float, float] | None = None) -> ParameterSlice:
     """The loss as one parameter varies over `span` (default `slice_range`), all else held still,
-    with the slope dL/dparameter at its value and where w − η·slope lands."""
-    grads = backward(net, x, t, loss, forward(net, x))[layer]
+    with the slope dL/dparameter at its value and where the training step's real update (`rule`:
+    its optimizer with its state, its penalty, frozen biases) moves it."""
+    grads = backward(net, x, t, loss, forward(net, x))
     value = float((net.weights if kind == "weight" else net.biases)[layer][index])
-    slope = float((grads.dL_dW if kind == "weight" else grads.dL_db)[index])
-    step = learning_rate * slope
-    lo, hi = span if span is not None else slice_range(value, step)
+    slope = float((grads[layer].dL_dW if kind == "weight" else grads[layer].dL_db)[index])
+    with np.errstate(over="ignore", invalid="ignore"):
+        moved = rule.looking().apply(net, grads)
+    updated = float((moved.weights if kind == "weight" else moved.biases)[layer][index])
+    lo, hi = span if span is not None else slice_range(value, value - updated)
     values = np.linspace(lo, hi, points)
-    updated = value - step
     return ParameterSlice(
         values=values, losses=loss_slice(net, x, t, loss, kind, layer, index, values),
         value=value, loss=batch_loss(net, x, t, loss), slope=slope, updated=updated,

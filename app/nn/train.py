@@ -13,6 +13,7 @@ import numpy as np
 
 from app.nn.activations import ACTIVATIONS, softmax_backward
 from app.nn.datasets import DOMAIN, features
+from app.nn.divergence import diverged
 from app.nn.losses import LOSSES
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer
@@ -132,7 +133,7 @@ def accuracy(a: np.ndarray, y: np.ndarray) -> float:
 
 
 def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
-          x_test: np.ndarray, y_test: np.ndarray, optimizer: Optimizer, batch_size: int,
+          x_test: np.ndarray, y_test: np.ndarray, *, optimizer: Optimizer, batch_size: int,
           epochs: int, start_epoch: int = 0, seed: int = 0, regularization: str = "none",
           rate: float = 0.0, classification: bool = True,
           stopped: Callable[[], bool] = lambda: False, bound: float = np.inf) -> Run:
@@ -166,9 +167,7 @@ def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
                 optimizer.step(flat.theta, flat.grad)
             record = evaluate(flat, loss, x_train, y_train, t_train, x_test, y_test, t_test,
                               epoch, classification)
-            state = [flat.theta, *optimizer.state.values()]
-            if not (np.isfinite(record.train_loss)
-                    and all(np.all(np.abs(v) <= bound) for v in state)):
+            if diverged((record.train_loss,), (flat.theta, *optimizer.state.values()), bound):
                 run.diverged_at = epoch
                 flat.theta[...] = saved[0]
                 optimizer.steps, optimizer.state = saved[1], saved[2]

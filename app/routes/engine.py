@@ -3,17 +3,15 @@
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-import numpy as np
 from fastapi import APIRouter, Body, Query, Request, Response
 
+from app.answers import slice_answer, trace_answer
 from app.codegen import numpy_script, torch_script
 from app.jsonbody import FastJSONRoute
-from app.nn.trace import parameter_slice, training_step
 from app.presets import PRESETS
 from app.responses import JSONBytes, example, network_json, slice_json, trace_json
 from app.schemas.common import ErrorBody, NetworkSpec
 from app.schemas.engine import LossSliceRequest, LossSliceResponse, TraceRequest, TraceResponse
-from app.schemas.limits import MAX_ABS_VALUE
 from app.work import BUSY, POOL
 
 INLINE_VALUES = 2048
@@ -41,17 +39,22 @@ SLICE_EXAMPLE = {"classic_w5": {"summary": "The classic example's w5 (layer 1, r
                                              "learning_rate"}, exclude_none=True),
                                           "parameter": {"kind": "weight", "layer": 1, "row": 0,
                                                         "col": 0},
-                                          "points": 41}}}
+                                          "points": 41}},
+                 "adam_w5": {"summary": "w5 under Adam with L2: the update lands where Adam's "
+                                        "step takes it",
+                             "value": {**PRESETS["classic"].request.model_dump(
+                                 include={"network", "loss", "inputs", "targets"},
+                                 exclude_none=True),
+                                 "optimizer": {"name": "adam", "learning_rate": 0.01},
+                                 "regularization": {"kind": "l2", "rate": 0.1},
+                                 "parameter": {"kind": "weight", "layer": 1, "row": 0, "col": 0},
+                                 "points": 41}}}
 
 
 def classic_answer() -> dict:
     """The classic example's step, as /trace answers it: the description's example (see
-    app.main.describe: FastAPI would drop its nulls)."""
-    request = PRESETS["classic"].request
-    return example(trace_json(training_step(
-        request.network.build(), np.asarray(request.inputs, dtype=float),
-        np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
-        request.update_biases)))
+    app.openapi.describe: FastAPI would drop its nulls)."""
+    return example(trace_json(trace_answer(PRESETS["classic"].request)))
 
 
 @router.post("/trace", operation_id="trace",
@@ -61,14 +64,7 @@ async def trace(request: Annotated[TraceRequest, Body(openapi_examples=TRACE_EXA
                 http: Request) -> Response:
     """Run one training step (forward, loss, backward, update) and return every intermediate."""
     def step(stopped: Callable[[], bool] = lambda: False) -> Response:
-        regularization = request.regularization
-        return JSONBytes(trace_json(training_step(
-            request.network.build(), np.asarray(request.inputs, dtype=float),
-            np.asarray(request.targets, dtype=float), request.loss, request.learning_rate,
-            request.update_biases, request.per_example, request.gradient_check,
-            MAX_ABS_VALUE, request.optimizer.build() if request.optimizer else None,
-            regularization.kind if regularization else "none",
-            regularization.rate if regularization else 0.0)))
+        return JSONBytes(trace_json(trace_answer(request)))
 
     # A classroom-sized step takes a fraction of a millisecond: a thread hop would cost more
     # than the work. Larger ones go to the bounded pool, answer encoded there too.
@@ -95,14 +91,13 @@ def network(spec: Annotated[NetworkSpec, Body(openapi_examples=NETWORK_EXAMPLE)]
              summary="The loss along one parameter", responses=BUSY)
 async def slice_(request: Annotated[LossSliceRequest, Body(openapi_examples=SLICE_EXAMPLE)],
                  http: Request) -> Response:
-    """The loss as one weight or bias varies, every other value held constant, with its slope."""
+    """The loss as one weight or bias varies, every other value held constant, with its slope,
+    and where the training step's update moves it: plain descent at `learning_rate`, or the
+    `optimizer`'s own step with its state, with the `regularization` penalty (as /trace)."""
     def compute(stopped: Callable[[], bool]) -> Response:
-        p = request.parameter
-        index = (p.row, p.col) if p.kind == "weight" else (p.row,)
-        s = parameter_slice(request.network.build(), np.asarray(request.inputs, dtype=float),
-                            np.asarray(request.targets, dtype=float), request.loss, p.kind,
-                            p.layer, index, request.learning_rate, request.points, request.range)
-        return JSONBytes(slice_json(p.model_dump(), s))
+        s = slice_answer(request, request.parameter, points=request.points,
+                         span=tuple(request.range) if request.range else None)
+        return JSONBytes(slice_json(request.parameter.model_dump(), s))
 
     return await POOL.run(compute, request=http)
 

@@ -10,6 +10,8 @@ from fastapi.templating import Jinja2Templates
 
 from app.assets import TEMPLATES_DIR
 from app.routes.sessions import classroom
+from app.schemas.sessions import PageKind
+from app.sessions.pagekinds import PAGE_KINDS
 
 TEMPLATES = Jinja2Templates(directory=TEMPLATES_DIR)
 
@@ -53,8 +55,8 @@ async def follow(request: Request, session_id: str = SessionId) -> HTMLResponse:
     """A live session's follower view, of the page it presents: read-only, live. (An unknown
     id gets the step-through's, which says there is no such session.)"""
     session = await classroom(request).store.get(session_id)
-    template = "lab.html" if session is not None and session.page == "lab" else "index.html"
-    return page(request, template, follower=True, session_id=session_id)
+    kind = PageKind.step if session is None else session.page
+    return page(request, PAGE_KINDS[kind].template, follower=True, session_id=session_id)
 
 
 @router.get("/s/{session_id}/qr.svg")

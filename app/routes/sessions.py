@@ -18,7 +18,7 @@ from app.responses import JSONBytes
 from app.schemas.common import ErrorBody
 from app.schemas.limits import MAX_SESSION_STATE_BYTES
 from app.schemas.sessions import (
-    STATE_MODELS,
+    PAGE_SCHEMAS,
     SessionCreate,
     SessionCreated,
     SessionOut,
@@ -33,7 +33,10 @@ KEEPALIVE_SECONDS = 15.0
 RECONNECT_MS = 1000
 
 router = APIRouter(route_class=FastJSONRoute, prefix="/api/v1/sessions", tags=["sessions"],
-                   responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+                   responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody},
+                              503: {"model": ErrorBody, "description": (
+                                  "The session store cannot be reached just now: retry after "
+                                  "the Retry-After seconds.")}})
 
 
 def classroom(request: Request) -> Classroom:
@@ -49,13 +52,19 @@ def not_found(session_id: str) -> HTTPException:
 
 
 def valid_state(page: str, state: dict[str, Any]) -> dict[str, Any]:
-    """The state, checked as the page's own state model (first, so every number in it is
-    bounded), then its size; errors name `state.<field>`."""
+    """The state, checked as the page's own state model (for a change: a new session's body
+    was, by its model), then its size; errors name `state.<field>`."""
     try:
-        STATE_MODELS[page].model_validate(state)
+        PAGE_SCHEMAS[page].state.model_validate(state)
     except ValidationError as error:
         raise RequestValidationError([
             {**e, "loc": ("body", "state", *e["loc"])} for e in error.errors()]) from None
+    return small_state(state)
+
+
+def small_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The state, if its JSON is within the size a session may hold (its numbers are bounded
+    by its model, so it can be measured safely)."""
     if len(orjson.dumps(state)) > MAX_SESSION_STATE_BYTES:
         raise RequestValidationError([{
             "loc": ("body", "state"), "type": "too_large", "ctx": {},
@@ -92,14 +101,18 @@ CREATE_EXAMPLE = {"classic": {"summary": "The classic 2-2-2 example, at its firs
 
 @router.post("", operation_id="createSession",
              status_code=201, response_model=SessionCreated,
-             responses={503: {"model": ErrorBody, "description": "As many sessions as allowed."}},
+             responses={503: {"model": ErrorBody, "description": (
+                 "As many sessions as allowed are live, or the store cannot be reached just "
+                 "now: retry after the Retry-After seconds.")}},
              summary="Start a live session")
 async def create(request: Request,
                  body: Annotated[SessionCreate, Body(openapi_examples=CREATE_EXAMPLE)]
                  ) -> JSONBytes:
     """Start presenting a page's state; the answer's presenter token changes or ends it."""
     room = classroom(request)
-    state = valid_state(body.page, body.state)
+    # Kept as sent (the body as parsed, before validation filled in defaults): the state a
+    # follower reads back is the presenter's own.
+    state = small_state((await request.json())["state"])
     try:
         session, token = await room.store.create(body.page, state)
     except StoreFull:
@@ -166,13 +179,25 @@ async def end(request: Request, session_id: str,
     return Response(status_code=204)
 
 
+# The events' data, typed: OpenAPI 3.2's itemSchema for a stream, under an extension's name
+# (3.1 has no such field); SessionEvent is in the description's schemas (app/openapi.py).
+EVENT_ITEM = {"type": "object", "required": ["data"], "properties": {
+    "event": {"type": "string", "enum": ["state", "end"]},
+    "id": {"type": "string", "description": "The version, on `state` events."},
+    "data": {"type": "string", "contentMediaType": "application/json",
+             "contentSchema": {"$ref": "#/components/schemas/SessionEvent"},
+             "description": "On `state` events; `{\"ended\": true}` on `end`."}}}
+
+
 @router.get("/{session_id}/events", operation_id="followSession",
             summary="Follow a session (Server-Sent Events)",
             response_class=StreamingResponse, responses={200: {
-                "content": {"text/event-stream": {}},
+                "content": {"text/event-stream": {"schema": {"type": "string"},
+                                                  "x-itemSchema": EVENT_ITEM}},
                 "description": "First the current state, then every change: `event: state`, "
-                               "`id: <version>`, `data: {version, state, frame}`; a comment "
-                               "every 15 s; `event: end` when the session ends."}})
+                               "`id: <version>`, `data: {version, page, state, frame}` (a "
+                               "SessionEvent); a comment every 15 s; `event: end` when the "
+                               "session ends."}})
 async def events(request: Request, session_id: str,
                  last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
     """Every change of the session as it happens; the first event is always the latest state,

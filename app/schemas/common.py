@@ -79,6 +79,15 @@ class InitSpec(Strict):
 class NetworkSpec(Strict):
     """A fully connected network: explicit weights and biases, or an init scheme and seed."""
 
+    # "Weights or init" as the schema states it, not only as check_shapes does: with init, no
+    # weights or biases; without, weights. An if/then/else, because it leaves one Network
+    # type in every client generator tested (tests/client/), where a oneOf of the two forms
+    # splits it in two (datamodel-code-generator) or drops it (openapi-python-client).
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"required": ["init"], "properties": {"init": {"type": "object"}}},
+        "then": {"properties": {"weights": {"type": "null"}, "biases": {"type": "null"}}},
+        "else": {"required": ["weights"], "properties": {"weights": {"type": "array"}}}})
+
     layers: list[Annotated[int, Field(ge=1, le=MAX_NEURONS)]] = Field(
         min_length=2, max_length=MAX_WEIGHT_LAYERS + 1,
         description=f"Neurons per layer, inputs first; 1 to {MAX_WEIGHT_LAYERS} weight layers "

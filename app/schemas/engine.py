@@ -23,7 +23,10 @@ from app.schemas.limits import (
 )
 
 
-class TraceRequest(Problem):
+class StepRule(Problem):
+    """A problem and the rule its training step updates by: what /trace steps with, and what
+    /loss-slice marks the update of."""
+
     learning_rate: LearningRate = Field(0.5, description=(
         "Plain gradient descent's step size; with `optimizer`, give it there instead."))
     update_biases: bool = Field(True, description="False reproduces tutorials that freeze biases.")
@@ -33,6 +36,19 @@ class TraceRequest(Problem):
         "Without it, plain gradient descent at `learning_rate`."))
     regularization: RegularizationSpec | None = Field(None, description=(
         "Added to each weight's gradient before the step, as /train does."))
+
+    @model_validator(mode="after")
+    def check_optimizer(self) -> "StepRule":
+        if self.optimizer is not None:
+            if "learning_rate" in self.model_fields_set:
+                raise rule_broken("learning_rate", "with_optimizer",
+                                  "with an optimizer, its own learning_rate is the one used: "
+                                  "leave this one out")
+            self.optimizer.check_state(self.network.n_parameters)
+        return self
+
+
+class TraceRequest(StepRule):
     per_example: bool = Field(False, description=(
         f"Add each example's own dL_dW and dL_db; examples × weights up to {MAX_TRACE_VALUES}."))
     gradient_check: bool = Field(False, description=(
@@ -42,12 +58,6 @@ class TraceRequest(Problem):
 
     @model_validator(mode="after")
     def check_optional_sizes(self) -> "TraceRequest":
-        if self.optimizer is not None:
-            if "learning_rate" in self.model_fields_set:
-                raise rule_broken("learning_rate", "with_optimizer",
-                                  "with an optimizer, its own learning_rate is the one used: "
-                                  "leave this one out")
-            self.optimizer.check_state(self.network.n_parameters)
         weights = self.network.n_parameters - sum(self.network.layers[1:])
         if self.per_example and len(self.inputs) * weights > MAX_TRACE_VALUES:
             raise rule_broken("per_example", "too_many_values",
@@ -87,14 +97,16 @@ def check_parameter(p: ParameterRef, layers: list[int], at: str = "parameter.") 
         raise rule_broken(f"{at}col", "index", "a bias has no col")
 
 
-class LossSliceRequest(Problem):
+class LossSliceRequest(StepRule):
+    """The loss along one parameter. The step rule (learning rate, or optimizer with its state,
+    penalty, frozen biases) says where the training step's update moves it, as /trace does."""
+
     parameter: ParameterRef
     points: int = Field(41, ge=3, le=MAX_SLICE_POINTS)
     range: list[Finite] | None = Field(None, min_length=2, max_length=2, description=(
         "Lowest and highest value; default: the current value ± max(2, |value|, 2.5·|step|), "
-        "where step = learning_rate·slope: the curve bends, and the update lands inside."))
-    learning_rate: LearningRate = Field(0.5, description=(
-        "Only for where the update would move the value."))
+        "where step is how far the update moves it: the curve bends, and the update lands "
+        "inside."))
 
     @model_validator(mode="after")
     def check_parameter_and_range(self) -> "LossSliceRequest":
@@ -142,7 +154,8 @@ class TraceResponse(BaseModel):
         "After the update, as a request takes it: post it back for the next step. Null when "
         "the step diverged."))
     optimizer: OptimizerSpec | None = Field(description=(
-        "After its step, with its new state, when the request gave one; post it back too."))
+        "After its step, with its new state, when the request gave one; post it back too. "
+        "Null when the step diverged."))
     per_example: list[PerExampleOut] | None
     gradient_check: GradientCheckOut | None
 
@@ -158,7 +171,9 @@ class LossSliceResponse(BaseModel):
     losses: list[Nullable]
     current: SlicePoint
     slope: Nullable = Field(description="dL/dparameter, the tangent's slope at the current value.")
-    updated: SlicePoint = Field(description="Where w − learning_rate·slope lands.")
+    updated: SlicePoint = Field(description=(
+        "Where the training step's update lands: w − learning_rate·slope for plain descent, "
+        "else the optimizer's own step (with its state) on the penalised gradient, as /trace."))
 
 
 class PresetSummary(BaseModel):

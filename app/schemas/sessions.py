@@ -1,9 +1,29 @@
 """Live sessions: the state a presenter shares (the step-through's or the lab's own state
-object, exactly what its URL carries) and the session records anyone may read."""
+object, exactly what its URL carries), what followers are sent to draw it, and the session
+records anyone may read.
 
-from typing import Annotated, Any, Literal
+Each kind of page is a `PageKind` with its state and frame models in `PAGE_SCHEMAS`; the
+records, requests and events are built from it, one model per kind (`StepSession`,
+`LabSession`...) chosen by `page`, so a generated client gets each page's state typed.
+"""
 
-from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
 
 from app.schemas.common import (
     Finite,
@@ -11,14 +31,21 @@ from app.schemas.common import (
     LossName,
     NetworkSpec,
     OptimizerName,
+    OptimizerState,
     RegularizationKind,
     Strict,
     Task,
     Vector,
     rule_broken,
 )
-from app.schemas.engine import ParameterRef, TraceRequest, check_parameter
-from app.schemas.lab import DatasetName, FeatureName
+from app.schemas.engine import (
+    LossSliceResponse,
+    ParameterRef,
+    TraceRequest,
+    TraceResponse,
+    check_parameter,
+)
+from app.schemas.lab import DatasetName, DatasetResponse, DatasetSpec, FeatureName
 from app.schemas.limits import (
     LAB_MAX_HIDDEN_LAYERS,
     LAB_MAX_NEURONS,
@@ -35,7 +62,6 @@ from app.schemas.limits import (
     MAX_WEIGHT_LAYERS,
 )
 
-PageName = Literal["step", "lab"]
 MAX_GRAPH_STEP = 100  # a neuron's graph has 13 sub-steps; room to grow without a schema change
 
 
@@ -86,12 +112,27 @@ class NeuronGraphRef(Strict):
     step: int = Field(0, ge=0, le=MAX_GRAPH_STEP, description="The sub-step of its graph.")
 
 
+SPEEDS = (0.25, 0.5, 1, 2, 4, 8)
+
+
+def one_of_speeds(speed: float) -> float:
+    if speed not in SPEEDS:
+        raise PydanticCustomError("literal_error", "Input should be 0.25, 0.5, 1, 2, 4 or 8")
+    return speed
+
+
+# A number checked against the list rather than a Literal: clients generated from the API
+# cannot all write an enum of numbers that are not whole (openapi-python-client drops it).
+Speed = Annotated[float, Field(ge=min(SPEEDS), le=max(SPEEDS), description=(
+    "Play speed: 0.25, 0.5, 1, 2, 4 or 8 steps a second.")), AfterValidator(one_of_speeds)]
+
+
 class StepView(Strict):
     example: int = Field(0, ge=0, le=MAX_EXAMPLES - 1, description="The example drawn.")
     selected: ParameterRef | None = Field(None, description="The parameter in the inspector.")
     decimals: Literal[2, 3, 4, 5, 6, 8] = 4
     projector: bool = False
-    speed: Literal[0.25, 0.5, 1, 2, 4, 8] = 1
+    speed: Speed = 1
     playing: bool = False
     inputNames: list[Annotated[str, Field(max_length=20)]] | None = Field(  # noqa: N815
         None, max_length=MAX_NEURONS, description="The input neurons' names (lab features).")
@@ -155,6 +196,28 @@ class LabSettings(Strict):
     rate: float = Field(ge=0, le=MAX_REGULARIZATION_RATE)
     seed: int = Field(ge=0, le=MAX_SEED)
 
+    def dataset_spec(self) -> DatasetSpec:
+        """The data set these settings train on, as the lab page asks /datasets for it."""
+        if self.points is not None:
+            return DatasetSpec(points=self.points.train, test_points=self.points.test,
+                               task=self.dataset.task)
+        return DatasetSpec(**self.dataset.model_dump())
+
+    @model_validator(mode="after")
+    def check_dataset(self) -> "LabSettings":
+        """That the data set can be made (xor is no regression set; points come in rows of
+        two or three): followers are sent its points."""
+        try:
+            self.dataset_spec()
+        except ValidationError as error:
+            first = error.errors()[0]
+            extra = (first.get("ctx") or {}).get("field")
+            path = [str(p) for p in first["loc"]] + (str(extra).split(".") if extra else [])
+            ours = {"points": ["points", "train"], "test_points": ["points", "test"]}
+            field = ours.get(path[0], ["dataset", path[0]]) + path[1:] if path else ["dataset"]
+            raise rule_broken(".".join(field), first["type"], first["msg"]) from None
+        return self
+
 
 class LabLosses(Strict):
     """The run's loss so far, thinned to at most MAX_LOSS_POINTS epochs (first and last kept),
@@ -189,31 +252,94 @@ class LabState(Strict):
     snapshot: LabSnapshot | None = None
 
 
-STATE_MODELS: dict[str, type[Strict]] = {"step": StepState, "lab": LabState}
+# What followers are sent to draw a change (app/sessions/frames.py computes it).
+
+class StepFrame(BaseModel):
+    """The training step a step-through state is at, traced exactly as /trace traces it."""
+
+    iteration: int = Field(description="Which training step, as the state's position says.")
+    network: NetworkSpec = Field(description="The network the step starts from.")
+    optimizer: OptimizerState | None = Field(description=(
+        "The optimizer's state before the step, when the setup names an optimizer."))
+    trace: TraceResponse
+    slice: LossSliceResponse | None = Field(description="The selected parameter's loss slice.")
 
 
-class SessionCreate(Strict):
-    page: PageName = Field(description="Which page the session presents.")
-    state: dict[str, Any] = Field(description=(
-        "The page's own state object: a StepState for `step`, a LabState for `lab`."))
+class LabFrame(BaseModel):
+    """The lab's data set: followers draw the boundary from the snapshot's weights."""
+
+    data: DatasetResponse | None = Field(description=(
+        "The points, as POST /api/v1/datasets answers them; null in a change that kept them "
+        "(followers keep the last they got)."))
+
+
+class PageKind(StrEnum):
+    """The pages a session can present, as `page` names them."""
+
+    step = "step"
+    lab = "lab"
+
+
+@dataclass(frozen=True)
+class PageSchemas:
+    state: type[Strict]  # what the presenter sends, as the page's link carries it
+    frame: type[BaseModel]  # what followers are sent to draw it
+
+
+PAGE_SCHEMAS = {PageKind.step: PageSchemas(StepState, StepFrame),
+                PageKind.lab: PageSchemas(LabState, LabFrame)}
+
+
+def one_per_page(name: str, base: type[BaseModel], doc: str, frame: bool = False
+                 ) -> dict[PageKind, type[BaseModel]]:
+    """A model per page kind (`Step<name>`, `Lab<name>`...): `base`'s fields, then `page`
+    fixed to the kind, its `state` and, with `frame`, its frame."""
+    return {kind: create_model(
+        f"{kind.value.title()}{name}", __base__=base, __doc__=doc.format(page=kind.value),
+        page=(Literal[kind.value], Field(description="Which page the session presents.")),
+        state=(schemas.state, Field(description=f"The {kind.value} page's own state object.")),
+        **({"frame": (schemas.frame, ...)} if frame else {}))
+        for kind, schemas in PAGE_SCHEMAS.items()}
+
+
+def chosen_by_page(name: str, models: dict[PageKind, type[BaseModel]]) -> Any:
+    """One of the models, as `page` says: a discriminated union, named (in the API
+    description, a schema of that name: oneOf the models, with a discriminator)."""
+    return TypeAliasType(name, Annotated[Union[tuple(models.values())],  # noqa: UP007
+                                         Field(discriminator="page")])
+
+
+class SessionHead(BaseModel):
+    id: str
+    join_code: str = Field(description="Six characters, easy to read aloud; any case.")
+    version: int
+
+
+class EventHead(BaseModel):
+    version: int
+
+
+SessionCreate = chosen_by_page("SessionCreate", one_per_page(
+    "SessionCreate", Strict, "Start presenting the {page} page's state."))
+SESSION_MODELS = one_per_page("Session", SessionHead, "A live session of the {page} page.")
+SessionOut = chosen_by_page("Session", SESSION_MODELS)
+SessionCreated = chosen_by_page("SessionCreated", {kind: create_model(
+    f"{model.__name__}Created", __base__=model, __doc__=model.__doc__,
+    presenter_token=(str, Field(description=(
+        "Send as `Authorization: Bearer …` to change or end the session. Shown only once."))))
+    for kind, model in SESSION_MODELS.items()})
+SessionEvent = chosen_by_page("SessionEvent", one_per_page(
+    "SessionEvent", EventHead, "The data of an `event: state` of a {page} session's stream.",
+    frame=True))
+AnyState = Annotated[dict[str, Any], WithJsonSchema({"anyOf": [
+    {"$ref": f"#/components/schemas/{schemas.state.__name__}"}
+    for schemas in PAGE_SCHEMAS.values()]})]
 
 
 class StateChange(Strict):
     version: int = Field(ge=1, le=2**53, description="The version this change was based on.")
-    state: dict[str, Any] = Field(description="The whole new state, validated as on create.")
-
-
-class SessionOut(BaseModel):
-    id: str
-    join_code: str = Field(description="Six characters, easy to read aloud; any case.")
-    version: int
-    page: PageName
-    state: dict[str, Any]
-
-
-class SessionCreated(SessionOut):
-    presenter_token: str = Field(description=(
-        "Send as `Authorization: Bearer …` to change or end the session. Shown only once."))
+    state: AnyState = Field(description=(
+        "The whole new state, of the session's page, validated as on create."))
 
 
 class VersionOut(BaseModel):

@@ -1,6 +1,6 @@
 """The classroom of one server process: the store, the fan-out to followers, and the encoding
-of each change, done once. With Redis, changes travel through it to every process; without,
-straight to this process's hub."""
+of each change, done once, by the page kind's entry (app/sessions/pagekinds.py). With Redis,
+changes travel through it to every process; without, straight to this process's hub."""
 
 import asyncio
 import logging
@@ -9,13 +9,11 @@ from typing import Protocol
 import orjson
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import format_sse_event
-from redis.exceptions import RedisError
 
-from app.schemas.sessions import LabState, StepState
-from app.sessions.frames import NetworkCache, lab_data, lab_dataset, step_frame
 from app.sessions.hub import Hub
+from app.sessions.pagekinds import PAGE_KINDS
 from app.sessions.sqlite import SQLiteStore
-from app.sessions.store import Session, SessionStore
+from app.sessions.store import Session, SessionStore, StoreUnavailable
 from app.settings import Settings
 
 LOG = logging.getLogger("backprop_viz.sessions")
@@ -42,29 +40,31 @@ class LocalFanout:
 
 class Classroom:
     def __init__(self, store: SessionStore, hub: Hub, fanout: Fanout) -> None:
-        self.store, self.hub, self.fanout, self.cache = store, hub, fanout, NetworkCache()
-        self._lab_data: dict[str, str] = {}  # per lab session: the data set its followers have
+        self.store, self.hub, self.fanout = store, hub, fanout
+        self.frames = {kind: entry.frames() for kind, entry in PAGE_KINDS.items()}
+        hub.on_end = self.forget  # a session ended, here or elsewhere: what was kept goes
         self.relay: asyncio.Task | None = None
 
     def events(self, session: Session) -> tuple[bytes, bytes]:
-        """A change as followers get it, encoded once: version, state, and what to draw. Two
-        forms: the change itself, and in full for a follower that has nothing yet (for the
-        lab, the data set's points ride along only when they changed)."""
-        def encode(frame: dict | None) -> bytes:
-            data = {"version": session.version, "state": session.state, "frame": frame}
+        """A change as followers get it, encoded once: version, page, state, and what to draw
+        (a SessionEvent). Two forms: the change itself, and in full for a follower that has
+        nothing yet."""
+        def encode(frame: dict) -> bytes:
+            data = {"version": session.version, "page": session.page, "state": session.state,
+                    "frame": frame}
             return format_sse_event(data_str=orjson.dumps(
                 data, option=orjson.OPT_SERIALIZE_NUMPY).decode(), event="state",
                 id=str(session.version))
 
-        if session.page == "step":
-            event = encode(step_frame(StepState.model_validate(session.state), self.cache))
-            return event, event
-        spec = lab_dataset(LabState.model_validate(session.state))
-        key = spec.model_dump_json()
-        full = encode({"data": lab_data(spec)})
-        changed = self._lab_data.get(session.id) != key
-        self._lab_data[session.id] = key
-        return (full if changed else encode({"data": None})), full
+        state = PAGE_KINDS[session.page].schemas.state.model_validate(session.state)
+        change, full = self.frames[session.page].frames(session.id, state)
+        event = encode(change)
+        return event, (event if full is change else encode(full))
+
+    def forget(self, session_id: str) -> None:
+        """Drops what the page kinds' frames kept of a session that has ended."""
+        for frames in self.frames.values():
+            frames.forget(session_id)
 
     async def publish(self, session: Session) -> None:
         """Sends a change to the session's followers, in every process. The change is already
@@ -73,7 +73,7 @@ class Classroom:
         event, full = await run_in_threadpool(self.events, session)
         try:
             await self.fanout.send(session.id, session.version, event, full)
-        except RedisError as error:
+        except StoreUnavailable as error:
             LOG.warning("change %s of %s stored, not relayed: %s", session.version, session.id,
                         error)
 

@@ -8,19 +8,15 @@ settings; followers draw the boundary from the snapshot's weights themselves.
 """
 
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
+from app.answers import dataset_answer, slice_answer, trace_answer
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer
-from app.nn.trace import Trace, parameter_slice, training_step
 from app.responses import network_json, optimizer_json, slice_json, trace_json
 from app.schemas.engine import TraceRequest
 from app.schemas.lab import DatasetSpec
 from app.schemas.limits import (
-    MAX_ABS_VALUE,
     MAX_GRADIENT_CHECK_PARAMETERS,
     MAX_GRADIENT_CHECK_WORK,
     MAX_TRACE_VALUES,
@@ -29,23 +25,6 @@ from app.schemas.sessions import LabState, StepState
 
 SLICE_POINTS = 81  # as the page asks
 CACHED_SETUPS = 64
-
-
-def copied(optimizer: Optimizer | None) -> Optimizer | None:
-    """An optimizer to step without touching this one (steps change their state in place)."""
-    return None if optimizer is None else replace(
-        optimizer, state={k: v.copy() for k, v in optimizer.state.items()})
-
-
-def step_with(setup: TraceRequest, net: Network, optimizer: Optimizer | None, **extra: Any
-              ) -> Trace:
-    """One training step of a setup, as the page asks for it: its optimizer and penalty."""
-    reg = setup.regularization
-    return training_step(net, np.asarray(setup.inputs, dtype=float),
-                         np.asarray(setup.targets, dtype=float), setup.loss,
-                         setup.learning_rate, setup.update_biases, bound=MAX_ABS_VALUE,
-                         optimizer=copied(optimizer), regularization=reg.kind if reg else "none",
-                         rate=reg.rate if reg else 0.0, **extra)
 
 
 class NetworkCache:
@@ -65,7 +44,8 @@ class NetworkCache:
             self._runs.popitem(last=False)
         while len(runs) <= iteration:
             net, optimizer = runs[-1]
-            trace = step_with(setup, net, optimizer)
+            trace = trace_answer(setup, network=net, optimizer=optimizer, per_example=False,
+                                 gradient_check=False)
             runs.append((trace.network, trace.optimizer))
         return runs[iteration]
 
@@ -76,36 +56,29 @@ def step_frame(state: StepState, cache: NetworkCache) -> dict[str, Any]:
     key = setup.model_dump_json()
     iteration = state.position.iteration
     net, optimizer = cache.start_of(key, setup, iteration)
-    x, t = np.asarray(setup.inputs, dtype=float), np.asarray(setup.targets, dtype=float)
     n_weights = sum(a * b for a, b in zip(setup.network.layers[:-1], setup.network.layers[1:]))
     per_example = len(setup.inputs) > 1 and len(setup.inputs) * n_weights <= MAX_TRACE_VALUES
     n_params = setup.network.n_parameters
     check = (n_params <= MAX_GRADIENT_CHECK_PARAMETERS
              and len(setup.inputs) * n_params**2 <= MAX_GRADIENT_CHECK_WORK)
-    trace = step_with(setup, net, optimizer, per_example=per_example, gradient_check=check)
+    trace = trace_answer(setup, network=net, optimizer=optimizer, per_example=per_example,
+                         gradient_check=check)
     # The optimizer's state before the step: what the page shows beside the step's own.
     before = optimizer_json(optimizer)["state"] if optimizer is not None else None
     frame: dict[str, Any] = {"iteration": iteration, "network": network_json(net),
                              "optimizer": before, "trace": trace_json(trace), "slice": None}
     p = state.view.selected
-    if p is not None:
-        index = (p.row, p.col) if p.kind == "weight" else (p.row,)
-        frame["slice"] = slice_json(p.model_dump(), parameter_slice(
-            net, x, t, setup.loss, p.kind, p.layer, index, setup.learning_rate, SLICE_POINTS))
+    if p is not None:  # where this training step's own update lands, as on the presenter's page
+        frame["slice"] = slice_json(p.model_dump(), slice_answer(
+            setup, p, points=SLICE_POINTS, network=net, optimizer=optimizer))
     return frame
 
 
 def lab_dataset(state: LabState) -> DatasetSpec:
     """The data set a lab state trains on, as the lab page asks /datasets for it."""
-    settings = state.settings
-    if settings.points is not None:
-        return DatasetSpec(points=settings.points.train, test_points=settings.points.test,
-                           task=settings.dataset.task)
-    return DatasetSpec(**settings.dataset.model_dump())
+    return state.settings.dataset_spec()
 
 
 def lab_data(spec: DatasetSpec) -> dict[str, Any]:
     """The points, exactly as POST /api/v1/datasets answers them."""
-    x_train, y_train, x_test, y_test = spec.build()
-    return {"task": spec.task, "inputs": spec.inputs, "train": {"x": x_train, "y": y_train},
-            "test": {"x": x_test, "y": y_test}}
+    return dataset_answer(spec)

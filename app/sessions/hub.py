@@ -1,9 +1,11 @@
 """The in-process fan-out: each follower's event stream waits on its own queue, and a change
-is encoded once and handed to every queue of its session. A Redis relay can feed `publish`
-from other processes later without the streams knowing."""
+is encoded once and handed to every queue of its session. With Redis, the relay
+(redis.RedisFanout) feeds `publish` and `end` with the changes of every process, without the
+streams knowing."""
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 
 END = object()  # the session was deleted
 RECONNECT = object()  # this process lost its feed: the stream ends, and the browser reconnects
@@ -14,6 +16,8 @@ class Hub:
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
         self._latest: dict[str, tuple[int, bytes]] = {}
+        # Told of every session that ends, here or (through the relay) in another process.
+        self.on_end: Callable[[str], None] | None = None
 
     def subscribe(self, session_id: str) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
@@ -44,6 +48,8 @@ class Hub:
 
     def end(self, session_id: str) -> None:
         self._latest.pop(session_id, None)
+        if self.on_end is not None:
+            self.on_end(session_id)
         for queue in self._queues.get(session_id, ()):
             self._offer(queue, END)
 

@@ -7,6 +7,9 @@ bump is one Lua script, atomic across processes. Changes are published on a chan
 session; each process relays them to its own followers. Pub/Sub rather than a Stream: every
 event carries the whole state, so a follower that reconnects, to any process, needs only the
 latest version, which the hash holds; a Stream would keep history no one reads.
+
+While Redis cannot be reached, every call raises StoreUnavailable (the routes answer 503 at
+once, rather than hang), and the relay retries until it is back.
 """
 
 import asyncio
@@ -28,6 +31,7 @@ from app.sessions.store import (
     normal_code,
     now,
     token_hash,
+    unavailable_on,
 )
 
 PREFIX = "bpv:"
@@ -51,6 +55,7 @@ return version + 1
 """
 
 
+UNAVAILABLE = unavailable_on(RedisError)
 POOL_SIZE = 32  # connections a process opens to Redis at most; more requests wait their turn
 
 
@@ -88,6 +93,7 @@ class RedisStore:
                        int(fields[b"version"]), fields[b"page"].decode(),
                        orjson.loads(fields[b"state"]), float(fields[b"updated"]))
 
+    @UNAVAILABLE
     async def create(self, page: str, state: dict[str, Any]) -> tuple[Session, str]:
         live = PREFIX + "live"
         await self.redis.zremrangebyscore(live, 0, now() - self.ttl)
@@ -110,13 +116,16 @@ class RedisStore:
             await pipe.execute()
         return session, token
 
+    @UNAVAILABLE
     async def get(self, session_id: str) -> Session | None:
         return self._session(session_id, await self.redis.hgetall(self._key(session_id)))
 
+    @UNAVAILABLE
     async def find(self, join_code: str) -> Session | None:
         session_id = await self.redis.get(self._code(normal_code(join_code)))
         return await self.get(session_id.decode()) if session_id else None
 
+    @UNAVAILABLE
     async def put(self, session_id: str, version: int, state: dict[str, Any]) -> int:
         answer = await self._put(keys=[self._key(session_id), PREFIX + "live"], args=[
             version, orjson.dumps(state), now(), self.ttl_ms, PREFIX + "code:", session_id])
@@ -126,6 +135,7 @@ class RedisStore:
             raise VersionConflict(-answer)
         return answer
 
+    @UNAVAILABLE
     async def delete(self, session_id: str) -> bool:
         session = await self.get(session_id)
         if session is None:
@@ -148,10 +158,12 @@ class RedisFanout:
         self.redis, self.hub = redis, hub
         self.connected = asyncio.Event()
 
+    @UNAVAILABLE
     async def send(self, session_id: str, version: int, event: bytes, full: bytes) -> None:
         head = f"{version} {len(full)}\n".encode()
         await self.redis.publish(f"{PREFIX}events:{session_id}", head + full + event)
 
+    @UNAVAILABLE
     async def end(self, session_id: str) -> None:
         await self.redis.publish(f"{PREFIX}events:{session_id}", self.END)
 

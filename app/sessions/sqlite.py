@@ -1,5 +1,6 @@
 """The embedded session store: one SQLite file in WAL mode, so a restart loses no session and
-no version. Every call is a short transaction run off the event loop."""
+no version. Every call is a short transaction run off the event loop; a call the file cannot
+take (locked by another writer past `busy_timeout`, or unreadable) raises StoreUnavailable."""
 
 import sqlite3
 import threading
@@ -12,6 +13,7 @@ import orjson
 from app.sessions.store import (
     Session,
     StoreFull,
+    StoreUnavailable,
     VersionConflict,
     new_id,
     new_join_code,
@@ -19,7 +21,10 @@ from app.sessions.store import (
     normal_code,
     now,
     token_hash,
+    unavailable_on,
 )
+
+UNAVAILABLE = unavailable_on(sqlite3.OperationalError)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -36,14 +41,19 @@ CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated);
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path, ttl: float, max_sessions: int) -> None:
+    def __init__(self, path: str | Path, ttl: float, max_sessions: int,
+                 busy_timeout: float = 5.0) -> None:
         self.path, self.ttl, self.max_sessions = str(path), ttl, max_sessions
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash
-        self._db.executescript(SCHEMA)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                       timeout=busy_timeout)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash
+            self._db.executescript(SCHEMA)
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(str(error)) from error
         self._lock = threading.Lock()
 
     async def _run(self, fn, *args):  # noqa: ANN001, ANN202
@@ -111,18 +121,23 @@ class SQLiteStore:
     def _delete(self, session_id: str) -> bool:
         return self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount == 1
 
+    @UNAVAILABLE
     async def create(self, page: str, state: dict[str, Any]) -> tuple[Session, str]:
         return await self._run(self._create, page, state)
 
+    @UNAVAILABLE
     async def get(self, session_id: str) -> Session | None:
         return await self._run(self._get, session_id)
 
+    @UNAVAILABLE
     async def find(self, join_code: str) -> Session | None:
         return await self._run(self._find, join_code)
 
+    @UNAVAILABLE
     async def put(self, session_id: str, version: int, state: dict[str, Any]) -> int:
         return await self._run(self._put, session_id, version, state)
 
+    @UNAVAILABLE
     async def delete(self, session_id: str) -> bool:
         return await self._run(self._delete, session_id)
 

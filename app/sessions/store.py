@@ -1,12 +1,15 @@
-"""The session store's interface: every store (SQLite here, Redis later) keeps the same records
-and answers the same calls, so the routes and the hub never know which one they talk to."""
+"""The session store's interface: every store (SQLite in sqlite.py, Redis in redis.py) keeps
+the same records, answers the same calls and raises the same errors, so the routes and the
+classroom never know which one they talk to."""
 
+import functools
 import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 # Join codes are read aloud and typed on phones: no 0/O, 1/I/L, 2/Z, 5/S, 8/B or U/V pairs.
 CODE_ALPHABET = "ACDEFHJKMNPQRTWXY34679"
@@ -41,9 +44,36 @@ class StoreFull(Exception):
     """As many sessions as the store may hold are live."""
 
 
+class StoreUnavailable(Exception):
+    """The store cannot answer just now (its server down or restarting, its file locked by
+    another writer for too long): worth trying again in a few seconds."""
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def unavailable_on(*failures: type[Exception]
+                   ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    """Marks a store's (or a fan-out's) async method: its backend's `failures` are raised as
+    StoreUnavailable, the one error callers know."""
+    def mark(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        @functools.wraps(method)
+        async def translated(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return await method(*args, **kwargs)
+            except failures as error:
+                raise StoreUnavailable(str(error)) from error
+        return translated
+    return mark
+
+
 class SessionStore(Protocol):
+    # Every call may raise StoreUnavailable.
+
     async def create(self, page: str, state: dict[str, Any]) -> tuple[Session, str]:
-        """A new session at version 1, and its presenter token (kept only as a hash)."""
+        """A new session at version 1, and its presenter token (kept only as a hash); raises
+        StoreFull when as many as allowed are live."""
 
     async def get(self, session_id: str) -> Session | None:
         """The session, or None when there is none or it has expired."""

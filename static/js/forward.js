@@ -1,7 +1,9 @@
 /**
- * A network's forward pass in the browser, as app/nn computes it: z = a·Wᵀ + b, then a = f(z),
- * layer by layer. Pure: no DOM, no API. A lab follower draws the plane and the neurons from a
- * snapshot's weights with it, which costs less than sending each follower a grid.
+ * A network's forward pass and loss in the browser, as app/nn computes them: z = a·Wᵀ + b, then
+ * a = f(z), layer by layer. Pure: no DOM, no API. A lab follower draws the plane and the neurons
+ * from a snapshot's weights with it, and works out its loss, which costs less than sending each
+ * follower a grid. Every activation and loss of the catalog is here (tests/js/forward.test.js
+ * walks them all against numbers from the Python engine).
  */
 
 import { featureValue } from './labstate.js';
@@ -10,36 +12,56 @@ const DOMAIN = 6; // the plane is [-6, 6] in each input, as app/nn/datasets.py
 const LEAKY_SLOPE = 0.01;
 const LOG_CLAMP = -100; // as app/nn/losses.py (PyTorch's BCELoss)
 
-/** Each activation by the name the API, the URL and the `<select>` use. */
+const each = (f) => (z) => z.map(f);
+const sum = (values) => values.reduce((total, v) => total + v, 0);
+
+/** A row's log-softmax from its z, shifted by its maximum (log-sum-exp) so nothing overflows. */
+function logSoftmax(z) {
+  const top = Math.max(...z);
+  const shifted = z.map((v) => v - top);
+  const logTotal = Math.log(sum(shifted.map(Math.exp)));
+  return shifted.map((v) => v - logTotal);
+}
+
+/**
+ * Each activation by the name the API, the URL and the `<select>` use, applied to one layer's
+ * z (a value a neuron): element by element, but softmax, which normalises the whole row.
+ */
 export const ACTIVATIONS = {
-  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
-  tanh: Math.tanh,
-  relu: (z) => Math.max(z, 0),
-  leaky_relu: (z) => (z > 0 ? z : LEAKY_SLOPE * z),
-  linear: (z) => z,
+  sigmoid: each((z) => 1 / (1 + Math.exp(-z))),
+  tanh: each(Math.tanh),
+  relu: each((z) => Math.max(z, 0)),
+  leaky_relu: each((z) => (z > 0 ? z : LEAKY_SLOPE * z)),
+  linear: each((z) => z),
+  softmax: (z) => logSoftmax(z).map(Math.exp),
 };
 
 /**
- * Every layer's activations for one input vector, inputs first.
+ * Every layer's pre-activations and activations for one input vector, inputs first.
  * @param {{weights: number[][][], biases: number[][], activations: string[]}} network W[l] is
  *   (n_out, n_in), as the API sends it
  * @param {number[]} x the input features
- * @returns {number[][]} [x, a1, …, output]
+ * @returns {{zs: number[][], acts: number[][]}} zs[l] = z of layer l + 1; acts = [x, a1, …, output]
  */
-export function forward(network, x) {
+export function forwardPass(network, x) {
+  const zs = [];
   const acts = [x];
   network.weights.forEach((W, l) => {
-    const f = ACTIVATIONS[network.activations[l]];
     const a = acts[l];
     const b = network.biases[l];
-    acts.push(W.map((row, j) => {
-      let z = 0;
-      for (let k = 0; k < row.length; k += 1) z += a[k] * row[k];
-      return f(z + b[j]);
-    }));
+    const z = W.map((row, j) => {
+      let total = 0;
+      for (let k = 0; k < row.length; k += 1) total += a[k] * row[k];
+      return total + b[j];
+    });
+    zs.push(z);
+    acts.push(ACTIVATIONS[network.activations[l]](z));
   });
-  return acts;
+  return { zs, acts };
 }
+
+/** Every layer's activations for one input vector, inputs first: [x, a1, …, output]. */
+export const forward = (network, x) => forwardPass(network, x).acts;
 
 /** The grid's axis: `resolution` values from -6 to 6, as numpy's linspace makes them. */
 export function gridAxis(resolution) {
@@ -80,10 +102,15 @@ export function outputGrids(network, features, inputs, resolution, neuronResolut
   };
 }
 
-/** Each loss by name, the mean over the examples of one output, as app/nn/losses.py. */
+/**
+ * Each loss by name, for one example from its output layer's z and a and its targets t, as
+ * app/nn/losses.py: the batch's loss is the mean of these over the examples (mse and bce are
+ * means over every output, so here the mean over the example's outputs).
+ */
 export const LOSSES = {
-  mse: (a, t) => (a - t) ** 2,
-  bce: (a, t) => -(t * Math.max(Math.log(a), LOG_CLAMP) + (1 - t) * Math.max(Math.log(1 - a), LOG_CLAMP)),
+  mse: (z, a, t) => sum(a.map((v, k) => (v - t[k]) ** 2)) / a.length,
+  bce: (z, a, t) => sum(a.map((v, k) => -(t[k] * Math.max(Math.log(v), LOG_CLAMP) + (1 - t[k]) * Math.max(Math.log(1 - v), LOG_CLAMP)))) / a.length,
+  cross_entropy: (z, a, t) => -sum(logSoftmax(z).map((v, k) => t[k] * v)),
 };
 
 /**
@@ -97,10 +124,10 @@ export function evaluate(network, features, points, loss, classification) {
   let total = 0;
   let right = 0;
   points.x.forEach(([x1, x2 = 0], i) => {
-    const acts = forward(network, features.map((f) => featureValue(f, x1, x2)));
-    const a = acts[acts.length - 1][0];
-    total += LOSSES[loss](a, points.y[i]);
-    if ((a > 0.5) === (points.y[i] === 1)) right += 1;
+    const { zs, acts } = forwardPass(network, features.map((f) => featureValue(f, x1, x2)));
+    const a = acts[acts.length - 1];
+    total += LOSSES[loss](zs[zs.length - 1], a, [points.y[i]]);
+    if ((a[0] > 0.5) === (points.y[i] === 1)) right += 1;
   });
   const n = points.x.length;
   return { loss: total / n, accuracy: classification ? right / n : null };

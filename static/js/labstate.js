@@ -4,17 +4,19 @@
  * settings: it lives beside them in the orchestrator and is exported as JSON on request.
  */
 
-import { CATALOG, LIMITS } from './catalog.js';
+import { CATALOG, LIMITS, NOTATION } from './catalog.js';
 import { pack, unpack } from './url.js';
 
 export const DATASETS = CATALOG.datasets;
 export const FEATURES = CATALOG.features;
-export const FEATURE_LABELS = { x1: 'x₁', x2: 'x₂', 'x1^2': 'x₁²', 'x2^2': 'x₂²', 'x1*x2': 'x₁x₂', 'sin(x1)': 'sin x₁', 'sin(x2)': 'sin x₂' };
+/** A feature as the page writes it (x₁², sin x₂), from the catalog's notation. */
+export const featureLabel = (name) => NOTATION.features[name].label;
 export const HIDDEN_ACTIVATIONS = CATALOG.hidden_activations;
 export const OPTIMIZERS = CATALOG.optimizers;
 export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-// The lab's own choice: classification by BCE or MSE (regression always uses MSE).
+// The lab's own choice: classification by BCE or MSE (regression always uses MSE); each is a
+// loss of the catalog (a test checks it), which says what output it needs.
 export const LOSSES = ['bce', 'mse'];
 export const REGULARIZATIONS = CATALOG.regularizations;
 export const BATCHES = [1, 5, 10, 25, 50, 100, 2000]; // 2000, the most points, is "all"
@@ -56,13 +58,33 @@ export function featureValue(name, x1, x2) {
   }
 }
 
-/** Whether features need the second input: not available for one-input data (sine). */
-export const needsX2 = (feature) => feature.includes('x2');
+/** Whether a feature needs the second input: not available for one-input data (sine). */
+export const needsX2 = (feature) => NOTATION.features[feature]?.inputs === 2;
 
 export const isOneDimensional = (lab) => (lab.points ? lab.points.train[0].length === 2 : CATALOG.one_input_datasets.includes(lab.dataset.name));
 
-/** The output layer's activation: a probability for classes, a plain number for regression. */
-export const outputActivation = (lab) => (lab.dataset.task === 'classification' ? 'sigmoid' : 'linear');
+/**
+ * What a task fixes, the lab's rule: the output layer's activation (a probability for classes, a
+ * plain number for regression) and the loss it starts with; regression always trains with its own.
+ */
+export const TASKS = { classification: { output: 'sigmoid', loss: 'bce' }, regression: { output: 'linear', loss: 'mse' } };
+export const outputActivation = (lab) => TASKS[lab.dataset.task].output;
+/** The loss the lab trains with: the one chosen for classes, regression's own for regression. */
+export const lossOf = (lab) => (lab.dataset.task === 'regression' ? TASKS.regression.loss : lab.loss);
+
+/**
+ * The settings after a change: a new task brings its loss, one-input data keeps only the
+ * features of x₁ (the data panel says so beside those it turns off), and x₁ stays when none is left.
+ * @param {object} lab the settings now
+ * @param {object} patch the fields that change
+ */
+export function changed(lab, patch) {
+  const next = { ...lab, ...patch };
+  if (patch.dataset?.task && patch.dataset.task !== lab.dataset.task) next.loss = TASKS[next.dataset.task].loss;
+  if (isOneDimensional(next)) next.features = next.features.filter((f) => !needsX2(f));
+  if (!next.features.length) next.features = ['x1'];
+  return next;
+}
 
 /** The network spec for the API: fresh weights drawn from the seed. */
 export function networkSpec(lab) {
@@ -88,7 +110,7 @@ export function datasetSpec(lab) {
 export function trainRequest(lab, run, epochs, boundary) {
   return {
     network: run ? run.network : networkSpec(lab),
-    loss: lab.dataset.task === 'regression' ? 'mse' : lab.loss,
+    loss: lossOf(lab),
     dataset: datasetSpec(lab),
     features: lab.features,
     // The settings as they are now, even if they changed while a call was on its way; the

@@ -5,7 +5,7 @@
  */
 
 import * as api from './api.js';
-import { learningRate, traceRequest } from './state.js';
+import { traceRequest } from './state.js';
 
 /** Fetching this many training steps or more at once shows its progress. */
 const LONG_FETCH = 10;
@@ -49,21 +49,6 @@ export function createRuns({ onProgress }) {
   }
 
   /**
-   * The η for the loss slice whose w − η·slope lands where the update did: the learning rate
-   * for plain descent, else the step the optimizer (or the penalty) took over the slope, when
-   * that is a rate the API takes.
-   */
-  function sliceStep(setup, run, p) {
-    const lr = learningRate(setup);
-    if (!setup.optimizer && !setup.regularization) return lr;
-    const at = (net) => (p.kind === 'weight' ? net.weights[p.layer][p.row][p.col] : net.biases[p.layer][p.row]);
-    const grads = run.trace.backward[p.layer];
-    const slope = p.kind === 'weight' ? grads.dL_dW[p.row][p.col] : grads.dL_db[p.row];
-    const rate = (at(run.network) - at(run.trace.network)) / slope;
-    return Number.isFinite(rate) && rate >= 0 && rate <= 100 ? rate : lr;
-  }
-
-  /**
    * Fetches the loss along parameter p at the state's training step, unless it is the one held.
    * @returns {Promise<boolean>} whether the slice held changed (and so should be drawn)
    * @param {function(Error): string} explain an API refusal in the page's words
@@ -74,13 +59,11 @@ export function createRuns({ onProgress }) {
     if (key === slice.key) return false;
     slice = { key, answer: null, problem: '' };
     if (!key) return false;
-    const { network } = run;
+    // The training step's own rule (its optimizer and state, penalty, frozen biases), as /trace
+    // had it, so the curve marks where this step's update lands, as a follower's frame does.
+    const { per_example: _each, gradient_check: _check, ...rule } = traceRequest(st.setup, run.network, run.optimizer);
     try {
-      const answer = await api.lossSlice({
-        network: { layers: network.layers, activations: network.activations, weights: network.weights, biases: network.biases },
-        loss: st.setup.loss, inputs: st.setup.inputs, targets: st.setup.targets,
-        learning_rate: sliceStep(st.setup, run, p), parameter: p, points: 81,
-      }); // the server chooses the range: wide enough to bend, and to show where the update lands
+      const answer = await api.lossSlice({ ...rule, parameter: p, points: 81 }); // the server chooses the range: wide enough to bend, and to show where the update lands
       if (key !== slice.key) return false;
       slice.answer = answer;
     } catch (error) {

@@ -65,8 +65,8 @@ def test_training_learns_the_circle():
     features = np.column_stack([x_train, x_train**2])
     test_features = np.column_stack([x_test, x_test**2])
     net = init_network([4, 4, 1], ["tanh", "sigmoid"], "xavier", 0)
-    run = train(net, "bce", features, y_train, test_features, y_test, Optimizer("adam", 0.05),
-                10, 60)
+    run = train(net, "bce", features, y_train, test_features, y_test,
+                optimizer=Optimizer("adam", 0.05), batch_size=10, epochs=60)
     assert run.history[0].train_loss > run.history[-1].train_loss
     assert run.history[-1].test_accuracy > 0.95 and run.diverged_at is None
     assert [e.epoch for e in run.history] == list(range(1, 61))
@@ -76,12 +76,13 @@ def test_training_learns_the_circle():
 def test_two_runs_continue_exactly_as_one(optimizer):
     x_train, y_train, x_test, y_test = circle_data()
     net = init_network([2, 5, 1], ["relu", "sigmoid"], "he", 3)
-    whole = train(net, "mse", x_train, y_train, x_test, y_test, Optimizer(optimizer, 0.02), 7,
-                  8, seed=5)
+    whole = train(net, "mse", x_train, y_train, x_test, y_test,
+                  optimizer=Optimizer(optimizer, 0.02), batch_size=7, epochs=8, seed=5)
     first_opt = Optimizer(optimizer, 0.02)
-    first = train(net, "mse", x_train, y_train, x_test, y_test, first_opt, 7, 5, seed=5)
-    second = train(first.net, "mse", x_train, y_train, x_test, y_test, first_opt, 7, 3,
-                   start_epoch=5, seed=5)
+    first = train(net, "mse", x_train, y_train, x_test, y_test, optimizer=first_opt,
+                  batch_size=7, epochs=5, seed=5)
+    second = train(first.net, "mse", x_train, y_train, x_test, y_test, optimizer=first_opt,
+                   batch_size=7, epochs=3, start_epoch=5, seed=5)
     for a, b in zip(whole.net.weights + whole.net.biases, second.net.weights + second.net.biases):
         np.testing.assert_array_equal(a, b)
     assert [e.train_loss for e in whole.history] == [
@@ -91,7 +92,8 @@ def test_two_runs_continue_exactly_as_one(optimizer):
 def test_divergence_stops_and_keeps_the_last_finite_state():
     x_train, y_train, x_test, y_test = circle_data()
     net = init_network([2, 8, 1], ["relu", "linear"], "he", 0)
-    run = train(net, "mse", x_train * 100, y_train, x_test, y_test, Optimizer("sgd", 50.0), 5, 50)
+    run = train(net, "mse", x_train * 100, y_train, x_test, y_test,
+                optimizer=Optimizer("sgd", 50.0), batch_size=5, epochs=50)
     assert run.diverged_at is not None and run.diverged_at <= 50
     assert len(run.history) == run.diverged_at - 1
     assert all(np.isfinite(w).all() for w in run.net.weights + run.net.biases)
@@ -130,7 +132,8 @@ def test_output_grids_of_one_input_data_are_a_line():
 def test_a_run_past_the_bound_has_diverged_and_answers_the_state_before():
     x, y = generate("classification", "circle", 100, 0.0, 1)
     net = init_network([2, 4, 1], ["linear", "linear"], "xavier", 0)
-    run = train(net, "mse", x, y, x, y, Optimizer("sgd", 0.3), 10, epochs=200, bound=1e9,
+    run = train(net, "mse", x, y, x, y, optimizer=Optimizer("sgd", 0.3), batch_size=10,
+                epochs=200, bound=1e9,
                 classification=False)
     assert run.diverged_at is not None
     assert all(np.abs(w).max() <= 1e9 for w in run.net.weights)

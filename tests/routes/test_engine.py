@@ -137,6 +137,22 @@ def test_loss_slice_shows_the_slope(client):
     assert body["losses"][10] == pytest.approx(body["current"]["loss"])
 
 
+def test_loss_slice_marks_where_the_optimizer_moves_it(client):
+    """With an optimizer (and its state) and a penalty, the update is the real step's: /trace's."""
+    request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets")}
+    rule = {"optimizer": {"name": "adam", "learning_rate": 0.01},
+            "regularization": {"kind": "l2", "rate": 0.1}}
+    w5 = {"kind": "weight", "layer": 1, "row": 0, "col": 0}
+    body = client.post("/api/v1/loss-slice", json={**request, **rule, "parameter": w5}).json()
+    step = client.post("/api/v1/trace", json={**request, **rule}).json()
+    assert body["updated"]["value"] == step["network"]["weights"][1][0][0]
+    assert body["updated"]["value"] == pytest.approx(0.39, abs=1e-6)
+    both = client.post("/api/v1/loss-slice", json={**request, **rule, "parameter": w5,
+                                                   "learning_rate": 0.5})
+    assert both.status_code == 422
+    assert both.json()["detail"][0]["type"] == "with_optimizer"
+
+
 def test_loss_slice_of_a_bias_over_a_given_range(client):
     request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets")}
     body = client.post("/api/v1/loss-slice", json={
@@ -236,3 +252,23 @@ def test_plain_descent_still_answers_as_before(client):
     assert body["network"]["weights"][1][0][0] == pytest.approx(0.35891647971788465, abs=1e-15)
     both = client.post("/api/v1/trace", json={**request, "optimizer": {"name": "sgd"}})
     assert both.status_code == 422 and both.json()["detail"][0]["type"] == "with_optimizer"
+
+
+def test_a_step_whose_optimizer_state_passes_the_bound_has_diverged(client):
+    """Adam's second moment is the squared gradient: with inputs of a million it passes 1e9
+    while every weight moves by the learning rate. Past the bound no request could carry it
+    back, so the step has diverged, as /train says of such an epoch."""
+    request = {"network": {"layers": [2, 1], "activations": ["linear"],
+                           "weights": [[[0.5, 0.5]]], "biases": [[0.0]]},
+               "loss": "mse", "inputs": [[1e6, 1e6]], "targets": [[0.0]],
+               "optimizer": {"name": "adam", "learning_rate": 0.01}}
+    body = client.post("/api/v1/trace", json=request).json()
+    assert body["diverged"] is True
+    assert body["network"] is None and body["optimizer"] is None
+    # Just inside the bound, the same step goes on, and its answer posts back.
+    request["inputs"] = [[10.0, 10.0]]
+    body = client.post("/api/v1/trace", json=request).json()
+    assert body["diverged"] is False and max(body["optimizer"]["state"]["v"]) < 1e9
+    again = client.post("/api/v1/trace", json={**request, "network": body["network"],
+                                               "optimizer": body["optimizer"]})
+    assert again.status_code == 200

@@ -5,10 +5,10 @@ schemas published for them (JSON Schema draft 2020-12)."""
 import jsonschema
 import pytest
 
-from app.main import app
+from tests.conftest import APP
 from tests.routes.test_engine import CLASSIC
 
-SPEC = app.openapi()
+SPEC = APP.openapi()
 
 
 def validate(answer: dict, schema_name: str) -> None:
@@ -89,3 +89,24 @@ def test_answer_examples_are_real_answers(client, path, schema):
         request = {k: CLASSIC[k] for k in ("network", "loss", "inputs", "targets",
                                            "learning_rate", "update_biases")}
         assert client.post(path, json=request).json() == shown["example"]
+
+
+@pytest.mark.parametrize("network", [
+    {"weights": [[[0.5, -0.5]]]},
+    {"weights": [[[0.5, -0.5]]], "biases": [[0.1]], "init": None},
+    {"init": {"scheme": "he", "seed": 3}},
+    {"init": {"scheme": "he", "seed": 3}, "weights": None, "biases": None},
+    {},
+    {"biases": [[0.1]]},
+    {"weights": [[[0.5, -0.5]]], "init": {"scheme": "he", "seed": 3}},
+    {"init": {"scheme": "he", "seed": 3}, "biases": [[0.1]]},
+])
+def test_weights_or_init_is_a_rule_of_the_schema_as_of_the_api(client, network):
+    """The description states the rule the validator enforces: exactly one of weights (with
+    biases, if any) or init. The schema and the app agree on each network."""
+    network = {"layers": [2, 1], "activations": ["sigmoid"], **network}
+    schema = {"$ref": "#/components/schemas/NetworkSpec", "components": SPEC["components"]}
+    by_schema = jsonschema.Draft202012Validator(schema).is_valid(network)
+    answer = client.post("/api/v1/network", json=network)
+    assert answer.status_code in (200, 422)
+    assert by_schema == (answer.status_code == 200), answer.text

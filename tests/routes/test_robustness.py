@@ -49,3 +49,36 @@ def test_not_json_at_all(client):
         response = client.post("/api/v1/trace", content=body,
                                headers={"content-type": "application/json"})
         assert 400 <= response.status_code < 500, (body[:20], response.status_code)
+
+
+NOT_JSON = {"detail": [{"field": "body", "type": "content_type",
+                        "msg": "send the body as JSON: Content-Type: application/json",
+                        "loc": ["body"]}]}
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain",
+                                          "application/x-www-form-urlencoded", "text/json"])
+def test_a_body_not_sent_as_json_is_told_so(client, content_type):
+    """What `curl -d` without `-H 'content-type: application/json'` gets, on every operation
+    that takes a body: 415 and what to do, whatever the body holds."""
+    from tests.conftest import APP
+
+    body_operations = [(method, path) for path, item in APP.openapi()["paths"].items()
+                       for method, operation in item.items() if "requestBody" in operation]
+    assert ("post", "/api/v1/trace") in body_operations and len(body_operations) >= 7
+    headers = {} if content_type is None else {"content-type": content_type}
+    for method, path in body_operations:
+        path = path.replace("{session_id}", "abc")
+        for body in (json.dumps(EXAMPLES[0][1]), ""):
+            response = client.request(method, path, content=body, headers=headers)
+            assert response.status_code == 415, (method, path, response.text)
+            assert response.json() == NOT_JSON
+
+
+def test_json_with_a_charset_or_a_json_suffix_is_json(client):
+    path, body = EXAMPLES[0]
+    for content_type in ("application/json; charset=utf-8", "Application/JSON",
+                         "application/vnd.api+json"):
+        response = client.post(path, content=json.dumps(body),
+                               headers={"content-type": content_type})
+        assert response.status_code == 200, (content_type, response.text)

@@ -3,7 +3,7 @@
  * sample, load CSV, and choose the input features. A value it refuses is said beside its field.
  */
 
-import { DATASETS, FEATURE_LABELS, FEATURES, isOneDimensional, needsX2, POINT_COUNTS } from '../labstate.js';
+import { DATASETS, featureLabel, FEATURES, isOneDimensional, needsX2, POINT_COUNTS } from '../labstate.js';
 import { CLASS_COLOURS, css, scale } from './colours.js';
 
 /**
@@ -43,14 +43,14 @@ export function createDataPanel(root, { onChange, onCsv, thumbnail }) {
     const box = document.createElement('input');
     box.type = 'checkbox';
     box.value = name;
-    label.append(box, ` ${FEATURE_LABELS[name]}`);
+    label.append(box, ` ${featureLabel(name)}`);
     features.appendChild(label);
   });
   features.addEventListener('change', (event) => {
     const chosen = [...features.querySelectorAll('input:checked')].map((b) => b.value);
     if (chosen.length) { refuse(features, ''); onChange({ features: chosen }); return; }
     event.target.checked = true;
-    refuse(features, `At least one feature is needed: ${FEATURE_LABELS[event.target.value]} stays.`, event.target);
+    refuse(features, `At least one feature is needed: ${featureLabel(event.target.value)} stays.`, event.target);
   });
   noise.addEventListener('change', () => onChange({ dataset: { ...lab.dataset, noise: Number(noise.value) }, points: null }));
   test.addEventListener('change', () => onChange({ dataset: { ...lab.dataset, test_fraction: Number(test.value) }, points: null }));

@@ -1,6 +1,6 @@
 /** The training settings: activation, loss, optimizer, learning rate, batch, regularisation, seed. */
 
-import { BATCHES, HIDDEN_ACTIVATIONS, LEARNING_RATES, LOSSES, MAX_SEED, OPTIMIZERS, RATES, REGULARIZATIONS } from '../labstate.js';
+import { BATCHES, HIDDEN_ACTIVATIONS, LEARNING_RATES, LOSSES, MAX_SEED, OPTIMIZERS, RATES, REGULARIZATIONS, TASKS } from '../labstate.js';
 
 /**
  * @param {HTMLElement} root
@@ -44,7 +44,7 @@ export function createLabControls(root, { onChange }) {
     if (document.activeElement !== seed) seed.value = String(lab.seed);
     const regression = lab.dataset.task === 'regression';
     $('.loss').disabled = regression;
-    if (regression) $('.loss').value = 'mse';
+    if (regression) $('.loss').value = TASKS.regression.loss;
     $('.rate').disabled = lab.regularization === 'none';
   }
 

@@ -5,9 +5,13 @@
  * CSS classes, so an exported SVG looks the same outside the page.
  */
 
-import { FEATURE_LABELS, featureValue, MAX_HIDDEN_LAYERS, MAX_NEURONS } from '../labstate.js';
+import { NOTATION } from '../catalog.js';
+import { featureLabel, featureValue, MAX_HIDDEN_LAYERS, MAX_NEURONS, TASKS } from '../labstate.js';
 import { css, paintGrid, scale } from './colours.js';
 import { el, SVG } from './svg.js';
+
+/** The values an activation's thumbnail spans: its range, or -1 to 1 where it has none (relu, linear). */
+export const paintRange = (activation) => NOTATION.activations[activation].range ?? [-1, 1];
 
 const MAX_NODE = 110; // px: a larger thumbnail only shows its coarse grid coarser
 const THUMB = 16;
@@ -32,7 +36,7 @@ const textWidth = (text, font) => text.length * font * 0.6;
  */
 function layout(w, h, font, features, hidden, editable) {
   const layers = [features.length, ...hidden, 1];
-  const labelWidth = Math.max(...features.map((f) => textWidth(FEATURE_LABELS[f], font))) + font * 0.5;
+  const labelWidth = Math.max(...features.map((f) => textWidth(featureLabel(f), font))) + font * 0.5;
   const guess = (w - labelWidth - font * 3) / (layers.length - 1);
   const button = Math.round(font * 1.7);
   const buttons = editable && 2 * button + font * 0.6 <= guess * 0.95;
@@ -131,7 +135,7 @@ export function createLabNetwork(svg, steppers, { onLayers }) {
       const mark = el('text', { x: p.x, y: p.y + node / 2 + font * 0.35, 'text-anchor': 'middle', 'font-weight': 700, fill: '#8a0c4e',
         stroke: '#ffffff', 'stroke-width': font / 4, 'paint-order': 'stroke' }, g);
       if (i === 0) {
-        el('text', { x: p.x - node / 2 - font * 0.3, y: p.y + font * 0.35, 'text-anchor': 'end', fill: '#111418' }, g, FEATURE_LABELS[features[j]]);
+        el('text', { x: p.x - node / 2 - font * 0.3, y: p.y + font * 0.35, 'text-anchor': 'end', fill: '#111418' }, g, featureLabel(features[j]));
         paintGrid(image, featureGrid(features[j]), THUMB, -1, 1);
         title.textContent = `input ${features[j]}`;
       } else {
@@ -189,15 +193,14 @@ export function createLabNetwork(svg, steppers, { onLayers }) {
     }
     const last = parts.layers.length - 1;
     if (boundary) {
-      const [lo, hi] = view.task === 'regression' ? [-1, 1] : [0, 1];
+      const [lo, hi] = paintRange(TASKS[view.task].output);
       // One input: a neuron's values along x1, shown as vertical stripes.
       const square = (values, n) => (view.oneInput ? Array.from({ length: n }, () => values).flat() : values);
       paintGrid(parts.nodes[last][0].image, square(boundary.outputs[0], boundary.resolution), boundary.resolution, lo, hi);
       if (boundary.hidden !== parts.drawn) { // new grids, not the ones drawn last time
         parts.drawn = boundary.hidden;
         boundary.hidden?.forEach((layer, h) => layer.forEach((values, j) => {
-          const range = view.activation === 'sigmoid' ? [0, 1] : [-1, 1];
-          paintGrid(parts.nodes[h + 1][j].image, square(values, boundary.neuron_resolution), boundary.neuron_resolution, ...range);
+          paintGrid(parts.nodes[h + 1][j].image, square(values, boundary.neuron_resolution), boundary.neuron_resolution, ...paintRange(view.activation));
         }));
       }
     }

@@ -58,7 +58,7 @@ const none = () => '';
 /**
  * What the matrix view shows for a small step: a title, a note, and equations, each a list of
  * terms (matrices and the operators between them); `current` marks the one the step is about.
- * @param {object} step one of steps.js' buildSteps
+ * @param {object} step one of stepthrough/sequence.js' buildSteps
  * @param {object} ctx {setup, trace, network, names, example}
  */
 export function matrixForm(step, ctx) {

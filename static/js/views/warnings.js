@@ -3,6 +3,8 @@
  * saturated neurons, vanishing gradients. Pure `diagnose` (testable), DOM in `createWarnings`.
  */
 
+import { NOTATION } from '../catalog.js';
+
 // Vanishing gradients: the first layer's gradient norm over the last layer's. The warning comes
 // on below ON and goes off above OFF, and either way only once it has held for HOLD epochs in a
 // row, so a flat loss whose ratio wanders about one threshold does not make it blink.
@@ -54,7 +56,7 @@ export function diagnose(lab, run, history) {
   });
   const ratio = vanishing(history);
   if (ratio !== null) {
-    notes.push({ level: 'warning', title: 'Vanishing gradients', text: `Vanishing gradients: the first layer's gradient is ${ratio.toExponential(1)} times the last layer's, so the early layers barely learn. Each ${lab.activation} layer multiplies the error by its slope (at most ${lab.activation === 'sigmoid' ? '0.25' : '1'}). Try relu or tanh, or fewer layers.` });
+    notes.push({ level: 'warning', title: 'Vanishing gradients', text: `Vanishing gradients: the first layer's gradient is ${ratio.toExponential(1)} times the last layer's, so the early layers barely learn. Each ${lab.activation} layer multiplies the error by its slope (at most ${NOTATION.activations[lab.activation].max_slope}). Try relu or tanh, or fewer layers.` });
   }
   return notes;
 }

@@ -1,0 +1,103 @@
+"""The numbers the page's JS twin of the engine must reproduce, computed by the engine itself.
+
+A lab follower works out the plane, the neurons and the loss in the browser
+(`static/js/forward.js`, with `labstate.js`'s features). Node's test of it
+(`tests/js/forward.test.js`) compares it with `tests/js/fixtures/forward.json`: every
+activation, loss and feature the engine registers, on fixed inputs, and whole networks. This test
+recomputes that file from the registries, so it cannot go stale: it fails when the engine's
+numbers or names changed, and `REGENERATE_FIXTURES=1` rewrites it.
+"""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from app.nn.activations import ACTIVATIONS, HIDDEN
+from app.nn.datasets import FEATURES, features
+from app.nn.losses import LOSSES, REQUIRED_OUTPUT
+from app.nn.network import Network, forward
+from tests.conftest import ROOT
+
+FIXTURE = ROOT / "tests" / "js" / "fixtures" / "forward.json"
+
+# Each row is one layer's z: the extremes overflow e^z in float64 (sigmoid and softmax must
+# still answer), the small ones sit either side of relu's kink.
+Z = [[-800.0, -30.0, -2.5, -1e-3], [0.0, 1e-3, 0.7, 3.0], [30.0, 800.0, -1.0, 2.0]]
+# Raw points (x1, x2) for the features, and targets per loss: 0/1 labels for bce (the first
+# output is 0 with a target of 1, so its log is clamped), one-hot rows for cross-entropy.
+POINTS = [[-6.0, 6.0], [-1.5, 0.25], [0.0, 0.0], [2.0, -3.5], [5.75, 1.0]]
+TARGETS = {
+    "mse": [[0.5, -1.0, 2.0, 0.0], [1.0, 0.0, -0.25, 3.0], [0.0, 0.0, 0.0, 1.0]],
+    "bce": [[1.0, 1.0, 1.0, 0.0], [1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]],
+    "cross_entropy": [[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]],
+}
+
+
+def network(layers: list[int], activations: list[str], seed: int) -> Network:
+    rng = np.random.default_rng(seed)
+    return Network([rng.uniform(-2, 2, (n_out, n_in)) for n_in, n_out in zip(layers, layers[1:])],
+                   [rng.uniform(-1, 1, n_out) for n_out in layers[1:]], list(activations))
+
+
+def as_json(net: Network) -> dict:
+    return {"layers": net.layers, "activations": net.activations,
+            "weights": [w.tolist() for w in net.weights],
+            "biases": [b.tolist() for b in net.biases]}
+
+
+def reference() -> dict:
+    """Every number the JS twin is checked against, from the engine's registries."""
+    z = np.array(Z)
+    with np.errstate(over="ignore"):
+        activations = {name: entry.output(z).tolist() for name, entry in ACTIVATIONS.items()}
+    losses = {}
+    for name, loss in LOSSES.items():
+        output = REQUIRED_OUTPUT.get(name, "linear")
+        with np.errstate(over="ignore", divide="ignore"):
+            a = ACTIVATIONS[output].output(z)
+        t = np.array(TARGETS[name])
+        losses[name] = {"output": output, "t": TARGETS[name], "value": loss.value(z, a, t)}
+    x = np.array(POINTS)
+    feature_values = {name: features(x, [name])[:, 0].tolist() for name in FEATURES}
+    # A network per hidden activation (every feature as an input), and one per loss's output.
+    names = list(FEATURES)
+    networks = []
+    for i, hidden in enumerate(HIDDEN):
+        out = "sigmoid" if i % 2 else "linear"
+        networks.append((names, network([len(names), 3, 2, 1], [hidden, hidden, out], seed=i)))
+    networks.append((["x1", "x2"], network([2, 4, 3], ["tanh", "softmax"], seed=99)))
+    cases = []
+    for used, net in networks:
+        cache = forward(net, features(x, used))
+        cases.append({"features": used, "network": as_json(net),
+                      "z": [layer.z.tolist() for layer in cache],
+                      "a": [layer.a.tolist() for layer in cache]})
+    return {"z": Z, "points": POINTS, "activations": activations, "losses": losses,
+            "features": feature_values, "networks": cases}
+
+
+def assert_close(mine, theirs, where="fixture"):
+    """Same structure, same names, numbers equal to 1e-12 relative (BLAS may round last bits)."""
+    if isinstance(theirs, dict):
+        assert isinstance(mine, dict) and sorted(mine) == sorted(theirs), where
+        for key in theirs:
+            assert_close(mine[key], theirs[key], f"{where}.{key}")
+    elif isinstance(theirs, list):
+        assert isinstance(mine, list) and len(mine) == len(theirs), where
+        for i, (m, t) in enumerate(zip(mine, theirs)):
+            assert_close(m, t, f"{where}[{i}]")
+    elif isinstance(theirs, float):
+        assert mine == pytest.approx(theirs, rel=1e-12, abs=1e-300), where
+    else:
+        assert mine == theirs, where
+
+
+def test_the_forward_fixture_is_the_engines_own():
+    computed = reference()
+    if os.environ.get("REGENERATE_FIXTURES"):
+        FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+        FIXTURE.write_text(json.dumps(computed, ensure_ascii=False) + "\n")
+    assert FIXTURE.exists(), f"{FIXTURE} is missing: run with REGENERATE_FIXTURES=1"
+    assert_close(json.loads(FIXTURE.read_text()), computed)

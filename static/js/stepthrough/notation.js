@@ -41,6 +41,9 @@ export function weightNumber(layers, l, j, k) {
 /** Whether the output layer's activation and the loss cancel to δ = a − t (their fused derivative). */
 export const isFused = (loss, activation) => NOTATION.losses[loss]?.requires_output === activation;
 
+/** A label at the start of a sentence: momentum μ → Momentum μ (β₁ stays as it is). */
+export const capitalised = (text) => text.replace(/^[a-z]/, (c) => c.toUpperCase());
+
 /** An activation's symbol in a formula: σ, tanh, relu, ... */
 export const activationSymbol = (name) => NOTATION.activations[name].symbol;
 

@@ -8,7 +8,7 @@
  */
 
 import { ACTIVATIONS, learningRate, LIMITS, LOSSES, MAX_REGULARIZATION_RATE, OPTIMIZER_DEFAULTS, OPTIMIZERS, REGULARIZATIONS, reshape, withLearningRate, withLoss, withOptimizer, withRegularization } from '../state.js';
-import { NOTATION } from '../stepthrough/notation.js';
+import { capitalised, NOTATION } from '../stepthrough/notation.js';
 import { accept, parseNumber, refuse as refuseField } from './fields.js';
 
 /** Layer sizes exactly as typed: whole numbers joined by dashes, commas, spaces or x. */
@@ -91,7 +91,7 @@ export function createEditor(root, { onChange, onClose }) {
   // Each optimizer's own settings (μ, β₁, β₂, ε), within the bounds its catalog entry gives.
   for (const [key, hp] of Object.values(NOTATION.optimizers).flatMap((o) => Object.entries(o.hyperparameters))) {
     const input = $(`.${key}`);
-    const title = hp.label.replace(/^[a-z]/, (c) => c.toUpperCase()); // Momentum μ; β₁ stays as it is
+    const title = capitalised(hp.label);
     input.addEventListener('change', () => {
       const kept = setup.optimizer?.[key] ?? OPTIMIZER_DEFAULTS[key];
       const { value, problem } = parseNumber(input.value, { min: hp.min, max: hp.max, name: title });

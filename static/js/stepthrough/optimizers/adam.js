@@ -5,7 +5,7 @@
  */
 
 import { mi, mn, mo, row, table, tagged } from '../../math.js';
-import { fmtSmall, weightNumber } from '../notation.js';
+import { fmtSmall, NOTATION, weightNumber } from '../notation.js';
 import { PENALTIES, penaltySymbol } from '../penalties.js';
 import { learningRate, optimizerSettings } from '../training.js';
 import { bracket, flat, frozenRow, paramSymbol, penaltyText, times } from './common.js';
@@ -84,7 +84,7 @@ function describe(step, h, { params, edges, biases }) {
 }
 
 /** The inspector's lines for this parameter's moments, before the step → after it, and m̂, v̂. */
-const inspect = (u, s) => ({ title: `Adam, step t = ${u.t}:`,
+const inspect = (u, s) => ({ title: `${NOTATION.optimizers.adam.label}, step t = ${u.t}:`,
   items: [`m ${s(u.m.before)} → ${s(u.m.after)}`, `v ${s(u.v.before)} → ${s(u.v.after)}`, `m̂ = ${s(u.mHat)}`, `v̂ = ${s(u.vHat)}`] });
 
 /** One parameter a step (its lines are many), each in two stages: its moments, then the step. */

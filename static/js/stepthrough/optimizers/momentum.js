@@ -5,7 +5,7 @@
  */
 
 import { mi, mn, mo, row, table, tagged } from '../../math.js';
-import { fmtSmall } from '../notation.js';
+import { capitalised, fmtSmall, NOTATION } from '../notation.js';
 import { learningRate, optimizerSettings, penalised } from '../training.js';
 import { bracket, frozenRow, ownName, paramSymbol, partNote, penaltyRow, penaltyRule, penaltyText, times } from './common.js';
 
@@ -49,7 +49,7 @@ function describe(step, h, { params, edges, biases }) {
 }
 
 /** The inspector's lines for this parameter's velocity, before the step → after it. */
-const inspect = (u, s) => ({ title: `Momentum (μ = ${u.opt.momentum}):`,
+const inspect = (u, s) => ({ title: `${capitalised(NOTATION.optimizers.momentum.label)} (${NOTATION.optimizers.momentum.hyperparameters.momentum.symbol} = ${u.opt.momentum}):`,
   items: [`velocity v ${u.velocity.before === null ? '(none yet)' : s(u.velocity.before)} → ${s(u.velocity.after)}`] });
 
 export default { perStep, stages: null, track, describe, inspect };

@@ -56,7 +56,8 @@ export function carryStep(before, after, ref) {
  * A version-1 position's step: the index counted over the kinds there were then.
  * @param {number} index a whole number ≥ 0
  * @param {object[]} steps buildSteps' list for the link's setup
- * @returns {{ref: object, past: boolean}} past: the index was beyond the last step (the last is named)
+ * @returns {{ref: object, past: boolean, count: number}} past: the index was beyond the last
+ *   step (the last is named); count: how many steps that version listed
  */
 export function upgradeStep(index, steps) {
   const then = steps.filter((s) => V1_KINDS.includes(s.kind));

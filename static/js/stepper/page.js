@@ -3,8 +3,9 @@
  * and, once the teacher presents it, pushed to the class as a live session.
  */
 
-import { createPresenting } from './chrome.js';
-import { encode, readState, shareable } from './state.js';
+import { createPresenting } from '../chrome.js';
+import { encode, shareable } from './state.js';
+import { readState } from './state-read.js';
 import { createStepper } from './stepper.js';
 
 const $ = (sel) => document.querySelector(sel);

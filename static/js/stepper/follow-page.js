@@ -3,8 +3,9 @@
  * carry (each with its traced step, so nothing is fetched), and a way to take the step away.
  */
 
-import { followWithStatus } from './chrome.js';
-import { encode, readState } from './state.js';
+import { followWithStatus } from '../chrome.js';
+import { encode } from './state.js';
+import { readState } from './state-read.js';
 import { createStepper } from './stepper.js';
 
 const $ = (sel) => document.querySelector(sel);

@@ -192,6 +192,9 @@ class Unguarded:
     def hold_to_one_write(self) -> None:
         pass
 
+    def release_hold(self) -> None:
+        pass
+
     async def drained(self, timeout: float) -> bool:
         return True
 

@@ -86,8 +86,12 @@ class FollowerConnection:
 
     def hold_to_one_write(self) -> None:
         # With no high-water mark uvicorn waits, before each write, until the last one has
-        # left our buffer (its FlowControl), so a follower that stalls holds one event here.
+        # left our buffer (its FlowControl), so a follower that stalls holds one piece here.
         self.protocol.transport.set_write_buffer_limits(high=0)
+
+    def release_hold(self) -> None:
+        if not self.protocol.transport.is_closing():  # the connection may serve more requests
+            self.protocol.transport.set_write_buffer_limits()
 
     def _taken(self) -> bool:
         transport = self.protocol.transport

@@ -227,7 +227,6 @@ async def events(request: Request, session_id: str,
         raise not_found(session_id)
     send_timeout = request.app.state.settings.send_timeout
     connection = stream_connection(request.scope)
-    connection.hold_to_one_write()  # no write until the last has left our buffer
     mailbox = room.hub.subscribe(session.id)  # before the first event: no change slips by
     try:
         first = await room.first_event(session)
@@ -257,6 +256,7 @@ async def events(request: Request, session_id: str,
 
     async def stream() -> AsyncIterator[bytes | memoryview]:
         chunk: bytes | None = first
+        connection.hold_to_one_write()  # no write until the last has left our buffer
         try:
             yield format_sse_event(retry=RECONNECT_MS, comment="backprop-viz session")
             while chunk is not None:
@@ -276,6 +276,7 @@ async def events(request: Request, session_id: str,
                     return
         finally:
             room.hub.unsubscribe(session_id, mailbox)
+            connection.release_hold()
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

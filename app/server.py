@@ -7,6 +7,9 @@ take the server down (README, "Running it").
   between requests; connections past the cap, or past what one address may hold, closed at
   once; and, for event streams, a hold on what is written (FollowerConnection).
 
+The rest is the app's, so that `uvicorn app.main:app` has it too: a deadline for request
+bodies (app/errors.py), each address's requests and streams (app/connections.py).
+
 What a serving process needs beyond the app (logging, the collector's tuning, the protocol's
 limits) is set up here when it starts, in `served_app`, never when the app is imported."""
 

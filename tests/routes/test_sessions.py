@@ -59,8 +59,10 @@ def auth(session):
 
 
 def at_step(step):
+    """The example at the small step with this index: a position as links made before named
+    steps held it (no version), which the page still opens on the same step."""
     state = copy.deepcopy(STEP)
-    state["position"]["step"] = step
+    state["position"] = {"iteration": 0, "step": step}
     return state
 
 

@@ -50,4 +50,36 @@ LAB_MAX_NEURONS = 8
 MAX_LOSS_POINTS = 200
 MAX_SESSION_STATE_BYTES = 1024 * 1024
 DEFAULT_MAX_SESSIONS = 1000
+# A session lives this long after its last change at most, followers or not (the outer bound)...
 DEFAULT_SESSION_TTL_SECONDS = 24 * 3600
+# ...and this long with no change and no follower: a lesson and its breaks, not a day.
+DEFAULT_SESSION_IDLE_SECONDS = 3 * 3600
+# Live sessions one client address may hold (an IPv6 address counts by its /64): a school's
+# teachers behind one NAT address present at once, and one client fills 2% of the server's 1,000.
+DEFAULT_SESSIONS_PER_ADDRESS = 20
+# Wrong join codes one client address may try a minute, with twice that at once: a class behind
+# one address joining together mistypes a few; a guesser gets 14,400 tries a day (the arithmetic
+# is beside the codes, in app/sessions/store.py).
+DEFAULT_JOIN_MISSES_PER_MINUTE = 10
+
+# What a session's step-through frame costs the server: it replays every training step up to the
+# state's position, then traces that step (with the page's per-example gradients and gradient
+# check) and its loss slice, as the presenter's page does. Work is counted in values a step
+# touches (about 25 ns each here): examples × neurons (every layer, inputs too), plus
+# examples × parameters / 100 for the products (BLAS does those fast), plus the parameters (an
+# optimizer's update), plus a fixed cost per weight layer (numpy's calls, about 15 µs).
+# Measured with `python bench/frames.py` (2 cores, other work running): see MAX_FRAME_WORK.
+STEP_LAYER_WORK = 600
+STEP_PRODUCT_DIVISOR = 100
+# The traced step itself, its loss slice (85 forward passes) and its answer's encoding cost about
+# this many steps more than the replay.
+FRAME_EXTRA_STEPS = 25
+# A forward pass is about a quarter of a training step (the gradient check's unit: two a parameter).
+FORWARD_STEP_FRACTION = 0.25
+# A frame's whole work: about a second here (the heaviest accepted frame: bench/frames.py). A state
+# past it is refused (422 naming state.position.iteration); a gradient check that would take the
+# frame past it is left out of the frame.
+MAX_FRAME_WORK = 40_000_000
+# A frame whose replay runs this far past its budget (numbers so small they compute slowly,
+# a machine overloaded) is stopped and refused: the budget's model is about values, not time.
+MAX_FRAME_SECONDS = 10.0

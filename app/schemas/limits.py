@@ -80,6 +80,7 @@ FORWARD_STEP_FRACTION = 0.25
 # past it is refused (422 naming state.position.iteration); a gradient check that would take the
 # frame past it is left out of the frame.
 MAX_FRAME_WORK = 40_000_000
-# A frame whose replay runs this far past its budget (numbers so small they compute slowly,
-# a machine overloaded) is stopped and refused: the budget's model is about values, not time.
+# A frame whose replay takes this much CPU, ten times its budget, is stopped (503, and what it
+# replayed is kept for a retry): numbers so small they compute slowly (subnormal floats, 100
+# times slower here) escape a model that counts values.
 MAX_FRAME_SECONDS = 10.0

@@ -41,6 +41,8 @@ class Fanout(Protocol):
 
     async def end(self, session_id: str) -> None: ...
 
+    async def close(self) -> None: ...
+
 
 class LocalFanout:
     """One process: a change goes straight to its followers."""
@@ -55,6 +57,9 @@ class LocalFanout:
 
     async def end(self, session_id: str) -> None:
         self.hub.end(session_id)
+
+    async def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -110,14 +115,16 @@ class Classroom:
 
     async def publish(self, session: Session, prepared: Prepared) -> None:
         """Sends a stored change to the session's followers, in every process. If the fan-out
-        fails (Redis just went away), followers are caught up from the store when it is back,
-        so the presenter is not told it failed."""
+        fails (Redis has just gone away), this process's followers get it all the same, and
+        the others' are caught up from the store when their relays subscribe again; the
+        presenter is not told it failed."""
         change = self.frames[session.page].change(session.id, prepared.model, prepared.frame)
         event = prepared.full if change is None else encode(
             session.version, session.page, session.state, change)
         try:
             await self.fanout.send(session.id, session.version, event, prepared.full)
         except StoreUnavailable as error:
+            self.hub.publish(session.id, session.version, event, prepared.full)
             LOG.warning("change %s of %s stored, not relayed: %s", session.version, session.id,
                         error)
 
@@ -189,6 +196,7 @@ class Classroom:
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+        await self.fanout.close()
         await self.store.close()
 
 
@@ -203,7 +211,8 @@ def make_classroom(settings: Settings) -> Classroom:
     else:
         from app.sessions.redis import RedisFanout, RedisStore, connect
 
-        fanout = RedisFanout(connect(settings.redis_url, listening=True), hub)
+        fanout = RedisFanout(connect(settings.redis_url, listening=True), hub,
+                             connect(settings.redis_url))
         room = Classroom(RedisStore(connect(settings.redis_url), settings.session_ttl,
                                     settings.max_sessions, **limits), hub, fanout, joins)
         fanout.on_connected = room.catch_up

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from app.sessions.hub import Hub
@@ -261,12 +262,23 @@ class RedisFanout:
 
     END = b"end"
 
-    def __init__(self, redis: Redis, hub: Hub) -> None:
-        self.redis, self.hub = redis, hub
+    def __init__(self, redis: Redis, hub: Hub, publisher: Redis | None = None) -> None:
+        # Listening and publishing on connections of their own: after Redis restarts, every
+        # connection the publisher had pooled is dropped at once, the listener's apart.
+        self.redis, self.hub, self.publisher = redis, hub, publisher or redis
         self.connected = asyncio.Event()  # subscribed: a change published now reaches us
         # Called each time the relay has subscribed (again): the classroom catches up there.
         self.on_connected: Callable[[], Awaitable[None]] | None = None
         self._catch_up: asyncio.Task | None = None
+
+    async def _publish(self, channel: str, message: bytes) -> None:
+        """Publishes, once more on fresh connections if a pooled one has gone stale (Redis
+        restarted since it was last used): a change acknowledged must reach followers."""
+        try:
+            await self.publisher.publish(channel, message)
+        except RedisConnectionError:
+            await self.publisher.connection_pool.disconnect()
+            await self.publisher.publish(channel, message)
 
     @UNAVAILABLE
     async def send(self, session_id: str, version: int, event: bytes, full: bytes) -> None:
@@ -274,11 +286,16 @@ class RedisFanout:
         size = -1 if full is event else len(full)
         head = f"{version} {size}\n".encode()
         body = event if full is event else full + event
-        await self.redis.publish(f"{PREFIX}events:{session_id}", head + body)
+        await self._publish(f"{PREFIX}events:{session_id}", head + body)
 
     @UNAVAILABLE
     async def end(self, session_id: str) -> None:
-        await self.redis.publish(f"{PREFIX}events:{session_id}", self.END)
+        await self._publish(f"{PREFIX}events:{session_id}", self.END)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        if self.publisher is not self.redis:
+            await self.publisher.aclose()
 
     def _deliver(self, channel: bytes, data: bytes) -> None:
         session_id = channel.decode().rsplit(":", 1)[1]

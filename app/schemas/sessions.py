@@ -320,7 +320,9 @@ def chosen_by_page(name: str, models: dict[PageKind, type[BaseModel]]) -> Any:
 
 class SessionHead(BaseModel):
     id: str
-    join_code: str = Field(description="Six characters, easy to read aloud; any case.")
+    join_code: str = Field(description=(
+        "Eight characters without look-alikes, easy to read aloud; typed in any case, with or "
+        "without spaces or a dash between its halves."))
     version: int
 
 

@@ -44,62 +44,82 @@ def until(condition, seconds: float = 15.0) -> None:
         time.sleep(0.05)
 
 
-def test_a_follower_whose_stream_stays_open_gets_every_change_after_redis_returns(tmp_path,
-                                                                                  redis_url):
-    redis_port, port = free_port(), free_port()
+def follow(url: str, received: list, count: int) -> threading.Thread:
+    """A follower on one connection throughout, keeping each event as it comes."""
+    connected = threading.Event()
+
+    def read():
+        with httpx.stream("GET", url, timeout=30) as r:
+            connected.set()
+            fields = {}
+            for line in r.iter_lines():
+                if line == "" and "data" in fields:
+                    received.append((fields.get("event"), fields.get("id"), fields["data"]))
+                    if len(received) == count:
+                        return
+                    fields = {}
+                elif line and not line.startswith(":"):
+                    key, _, value = line.partition(": ")
+                    fields[key] = value
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    assert connected.wait(10)
+    until(lambda: len(received) == 1)
+    return thread
+
+
+def change(base: str, s: dict, version: int) -> None:
+    """As the presenter's page does: again, while the answer is 503."""
+    headers = {"authorization": f"Bearer {s['presenter_token']}"}
+    while True:
+        answer = httpx.put(f"{base}/api/v1/sessions/{s['id']}/state", headers=headers,
+                           json={"version": version, "state": at_step(version)})
+        if answer.status_code != 503:
+            break
+        time.sleep(0.05)
+    assert answer.json() == {"version": version + 1}
+
+
+def ready(base: str) -> int:
+    return httpx.get(f"{base}/api/v1/ready", timeout=5).status_code
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_follower_whose_stream_stays_open_gets_every_change_after_redis_returns(
+        tmp_path, redis_url, processes):
+    """The presenter on the first process, the follower on the last. Alone, the presenter
+    changes at once (refused until its process listens again); with two, once the follower's
+    process is ready, and the change travels through Redis on connections from before its
+    restart."""
+    redis_port = free_port()
     redis_process = start_redis(redis_port, tmp_path)
-    app = serve(port, BACKPROP_VIZ_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-                BACKPROP_VIZ_DB=str(tmp_path / "unused.db"))
-    base = f"http://127.0.0.1:{port}"
+    env = {"BACKPROP_VIZ_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+           "BACKPROP_VIZ_DB": str(tmp_path / "unused.db")}
+    ports = [free_port() for _ in range(processes)]
+    servers = [serve(port, **env) for port in ports]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        s = httpx.post(f"{base}/api/v1/sessions", json={"page": "step", "state": STEP}).json()
-        headers = {"authorization": f"Bearer {s['presenter_token']}"}
-        received, connected = [], threading.Event()
-
-        def follow():  # one connection throughout: each event as it comes
-            with httpx.stream("GET", f"{base}/api/v1/sessions/{s['id']}/events",
-                              timeout=30) as r:
-                connected.set()
-                fields = {}
-                for line in r.iter_lines():
-                    if line == "" and "data" in fields:
-                        received.append((fields.get("event"), fields.get("id"), fields["data"]))
-                        if len(received) == 3:
-                            return
-                        fields = {}
-                    elif line and not line.startswith(":"):
-                        key, _, value = line.partition(": ")
-                        fields[key] = value
-
-        follower = threading.Thread(target=follow)
-        follower.start()
-        assert connected.wait(10)
-        until(lambda: len(received) == 1)
-
-        def ready() -> int:
-            return httpx.get(f"{base}/api/v1/ready", timeout=5).status_code
-
-        assert ready() == 200
+        s = httpx.post(f"{bases[0]}/api/v1/sessions", json={"page": "step", "state": STEP}).json()
+        received = []
+        follower = follow(f"{bases[-1]}/api/v1/sessions/{s['id']}/events", received, 3)
+        assert all(ready(base) == 200 for base in bases)
         redis_process.terminate()
         redis_process.wait()
-        until(lambda: ready() == 503)
-        assert httpx.get(f"{base}/api/v1/health").status_code == 200
+        until(lambda: all(ready(base) == 503 for base in bases))
+        assert httpx.get(f"{bases[-1]}/api/v1/health").status_code == 200
         redis_process = start_redis(redis_port, tmp_path)
-        for version in (1, 2):  # at once: the presenter's page retries what was refused
-            while True:
-                answer = httpx.put(f"{base}/api/v1/sessions/{s['id']}/state", headers=headers,
-                                   json={"version": version, "state": at_step(version)})
-                if answer.status_code != 503:
-                    break
-                time.sleep(0.05)
-            assert answer.json() == {"version": version + 1}
+        if processes > 1:  # the follower's process listens again (one alone: changed at once)
+            until(lambda: ready(bases[-1]) == 200)
+        for version in (1, 2):
+            change(bases[0], s, version)
         follower.join(15)
         assert [(event, version) for event, version, _ in received] == [
             ("state", "1"), ("state", "2"), ("state", "3")]
         assert json.loads(received[2][2])["state"] == at_step(2)
-        assert ready() == 200
     finally:
-        stop(app)
+        for server in servers:
+            stop(server)
         redis_process.terminate()
         redis_process.wait()
 

@@ -217,6 +217,6 @@ def make_classroom(settings: Settings) -> Classroom:
                                     settings.max_sessions, **limits), hub, fanout, joins)
         fanout.on_connected = room.catch_up
         room.relay = asyncio.get_running_loop().create_task(fanout.relay())
-    every = min(KEEP_EVERY_SECONDS, settings.session_idle / 4)
+    every = max(1.0, min(KEEP_EVERY_SECONDS, settings.session_idle / 4))
     room.tasks.append(asyncio.get_running_loop().create_task(room.keep_followed(every)))
     return room

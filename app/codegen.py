@@ -10,8 +10,35 @@ from app.nn.losses import LOSSES
 from app.nn.optimizers import HYPERPARAMETERS, OPTIMIZERS, STATE_KEYS
 from app.nn.regularizers import REGULARIZERS
 from app.schemas.engine import TraceRequest
+from app.schemas.limits import MAX_ABS_VALUE
 
 # Each activation's, loss's and optimizer's code comes from its registry entry.
+
+
+# Divergence by the engine's one rule (app/nn/divergence.py), with its bound: a loss that is
+# not finite, or any weight, bias or optimizer state not finite or past ±bound.
+def diverged_numpy(state: list[str]) -> list[str]:
+    return ["# Diverged, by backprop-viz's rule: a loss that is not finite, or any weight, bias",
+            f"# or optimizer state past ±{MAX_ABS_VALUE:g}.",
+            f"kept = W + b + [{', '.join(state)}]",
+            "diverged = not (np.isfinite(loss) and np.isfinite(loss_after) and all(",
+            f"    np.all(np.abs(x) <= {MAX_ABS_VALUE!r}) for x in kept))"]
+
+
+DIVERGED_TORCH = [
+    "# Diverged, by backprop-viz's rule: a loss that is not finite, or any weight, bias or",
+    f"# optimizer state past ±{MAX_ABS_VALUE:g}.",
+    "kept = [p.detach() for p in model.parameters()] + [",
+    "    x for s in optimizer.state.values() for x in s.values() if torch.is_tensor(x)]",
+    "diverged = not (torch.isfinite(loss) and torch.isfinite(loss_after) and all(",
+    f"    bool((x.abs() <= {MAX_ABS_VALUE!r}).all()) for x in kept))",
+]
+
+
+def _state_names(request: TraceRequest) -> list[str]:
+    """The optimizer state the NumPy script keeps, by the names its update writes."""
+    opt = request.optimizer
+    return [] if opt is None else list(OPTIMIZERS[opt.name].state_keys)
 
 
 def literal(value: object) -> str:
@@ -134,9 +161,16 @@ def numpy_script(request: TraceRequest) -> str:
         "# Update.",
         *_optimizer_numpy(request),
         "",
+        "# The same batch through the updated network.",
+        "A = X",
+        "for w, v, name in zip(W, b, activations):",
+        "    A = ACTIVATIONS[name][0](A @ w.T + v)",
+        f"loss_after = {value}",
+        *diverged_numpy(_state_names(request)),
+        "",
         'print(f"loss {loss:.10f}")',
         "print(json.dumps({",
-        '    "loss": float(loss),',
+        '    "loss": float(loss), "loss_after": float(loss_after), "diverged": diverged,',
         '    "dL_dW": [g.tolist() for g in dL_dW], "dL_db": [g.tolist() for g in dL_db],',
         '    "weights": [w.tolist() for w in W], "biases": [v.tolist() for v in b],',
         "}))",
@@ -223,9 +257,21 @@ def torch_script(request: TraceRequest) -> str:
         *penalty,
         "optimizer.step()",
         "",
+        "# The same batch through the updated network.",
+        "with torch.no_grad():",
+        "    a = X",
+        "    for layer, name in zip(model, activations):",
+        "        z = layer(a)",
+        "        a = {" + ", ".join(f"{n!r}: lambda z: {ACTIVATIONS[n].torch}"
+                                for n in sorted(set(acts))) + "}[name](z)",
+        "    Z, A = z, a",
+        "    " + loss_line.replace("loss =", "loss_after =", 1),
+        *DIVERGED_TORCH,
+        "",
         'print(f"loss {loss.item():.10f}")',
         "print(json.dumps({",
-        '    "loss": loss.item(), "dL_dW": dL_dW, "dL_db": dL_db,',
+        '    "loss": loss.item(), "loss_after": loss_after.item(), "diverged": diverged,',
+        '    "dL_dW": dL_dW, "dL_db": dL_db,',
         '    "weights": [layer.weight.tolist() for layer in model],',
         '    "biases": [layer.bias.tolist() for layer in model],',
         "}))",

@@ -20,3 +20,11 @@ def test_quick_start_has_a_run_and_a_test_command():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert quick_start_commands()[1] in ci.splitlines()
+
+
+def test_the_python_client_snippet_is_the_one_the_tests_run():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Calling the API from Python", 1)[1].split("\n### ", 1)[0]
+    shown = re.findall(r"```python\n(.+?)\n```", section, re.S)
+    tested = (ROOT / "tests" / "client" / "readme_snippet.py").read_text().split('"""', 2)[2]
+    assert shown == [tested.strip()]

@@ -105,7 +105,8 @@ CREATE_EXAMPLE = {"classic": {"summary": "The classic 2-2-2 example, at its firs
                               "biases": [[0.35, 0.35], [0.6, 0.6]]},
                   "loss": "mse", "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
                   "learning_rate": 0.5, "update_biases": False},
-        "position": {"iteration": 0, "step": 0}, "view": {"decimals": 4}}}}}
+        "position": {"version": 2, "iteration": 0, "step": {"kind": "inputs"}},
+        "view": {"decimals": 4}}}}}
 
 
 @router.post("", operation_id="createSession",

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (
     AfterValidator,
     BaseModel,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     WithJsonSchema,
     create_model,
@@ -62,6 +64,7 @@ from app.schemas.limits import (
     MAX_REGULARIZATION_RATE,
     MAX_SEED,
     MAX_STEPS_IN_TRAINING_STEP,
+    MAX_WEIGHT_LAYERS,
     STEP_LAYER_WORK,
     STEP_PRODUCT_DIVISOR,
 )
@@ -69,11 +72,45 @@ from app.schemas.limits import (
 MAX_GRAPH_STEP = 100  # a neuron's graph has 13 sub-steps; room to grow without a schema change
 
 
+STEP_NAME = r"^[A-Za-z]{1,20}$"
+
+
+class StepRef(Strict):
+    """A small step named by what it is, so adding a kind of step moves no saved position: the
+    page lists a training step's small steps (static/js/stepthrough/sequence.js) and finds this
+    one among them (position.js); one its list does not have opens at the first."""
+
+    kind: str = Field(pattern=STEP_NAME, description="inputs, z, a, lossTerm, dLdw, update, …")
+    layer: int | None = Field(None, ge=0, lt=MAX_WEIGHT_LAYERS, description="The weight layer.")
+    neuron: int | None = Field(None, ge=0, lt=MAX_NEURONS,
+                               description="The neuron it is about (an update's first).")
+    from_: int | None = Field(None, alias="from", ge=0, lt=MAX_NEURONS,
+                              description="A weight's input neuron, in the layer before.")
+    part: int | None = Field(None, ge=1, le=MAX_NEURONS,
+                             description="Which part of a neuron's update, 1 the first.")
+    stage: str | None = Field(None, pattern=STEP_NAME, description="An update's stage (Adam's).")
+
+
 class Position(Strict):
+    """Version 2 names the small step (`step` a StepRef); a position with no version, as links
+    made before it carry, holds the step's index in that version's list (the page upgrades it)."""
+
+    version: Literal[2] | None = Field(None, description="2; none: `step` is an index.")
     iteration: int = Field(0, ge=0, le=MAX_ITERATION, description=(
         "Which training step, 0 the first: each one starts from the weights the last left."))
-    step: int = Field(0, ge=0, le=MAX_STEPS_IN_TRAINING_STEP,
-                      description="Which small step within it, 0 the first.")
+    step: Annotated[
+        Annotated[Annotated[int, Field(ge=0, le=MAX_STEPS_IN_TRAINING_STEP)], Tag("index")]
+        | Annotated[StepRef, Tag("named")],
+        Discriminator(lambda v: "named" if isinstance(v, dict | StepRef) else "index"),
+    ] = Field(0, description="Which small step within it: a StepRef (version 2), or an index.")
+
+    @model_validator(mode="after")
+    def check_form(self) -> "Position":
+        if self.version == 2 and not isinstance(self.step, StepRef):
+            raise rule_broken("step", "step_ref", "version 2 names the step: {kind, layer, …}")
+        if self.version is None and isinstance(self.step, StepRef):
+            raise rule_broken("version", "missing", "a named step needs version 2")
+        return self
 
 
 class NeuronGraphRef(Strict):

@@ -4,7 +4,8 @@
  */
 
 import { followWithStatus } from './chrome.js';
-import { encode, readState } from './state.js';
+import { encode } from './state.js';
+import { readState } from './state-read.js';
 import { createStepper } from './stepper.js';
 
 const $ = (sel) => document.querySelector(sel);

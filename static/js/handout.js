@@ -6,9 +6,14 @@
 
 import * as api from './api.js';
 import { render } from './math.js';
-import { buildSteps, describe, exampleValues, neuronNames, PHASE_LABELS, revealed } from './steps.js';
-import { decode, fromPreset, learningRate, traceRequest } from './state.js';
-import { createDiagram, dependencyPath } from './views/diagram.js';
+import { describe } from './stepthrough/describe.js';
+import { exampleValues } from './stepthrough/example.js';
+import { neuronNames, NOTATION } from './stepthrough/notation.js';
+import { dependencyPath } from './stepthrough/parameters.js';
+import { buildSteps, PHASE_LABELS, revealed } from './stepthrough/sequence.js';
+import { fromPreset, learningRate, traceRequest } from './state.js';
+import { decode } from './state-read.js';
+import { createDiagram } from './views/diagram.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -31,8 +36,8 @@ async function linkedState(search) {
 function setupText(setup, iteration) {
   const { layers, activations } = setup.network;
   const n = setup.inputs.length;
-  const optimizer = setup.optimizer && setup.optimizer.name !== 'sgd' ? `, ${setup.optimizer.name === 'adam' ? 'Adam' : 'momentum'}` : '';
-  const reg = setup.regularization && setup.regularization.kind !== 'none' ? `, ${setup.regularization.kind.toUpperCase()} λ = ${setup.regularization.rate}` : '';
+  const optimizer = setup.optimizer && setup.optimizer.name !== 'sgd' ? `, ${NOTATION.optimizers[setup.optimizer.name].label}` : '';
+  const reg = setup.regularization && setup.regularization.kind !== 'none' ? `, ${NOTATION.regularizations[setup.regularization.kind].label} λ = ${setup.regularization.rate}` : '';
   return `A ${layers.join('-')} network (${activations.join(', ')}), loss ${setup.loss}, learning rate η = ${learningRate(setup)}${optimizer}${reg}`
     + `${setup.update_biases ? '' : ', biases not updated'}; ${n === 1 ? 'one example' : `a batch of ${n} examples`}`
     + `${iteration > 0 ? `; training step ${iteration + 1}, from the weights the step before left` : ''}.`;

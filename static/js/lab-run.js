@@ -7,6 +7,7 @@
 
 import { LIMITS } from './catalog.js';
 import { featureLabel, featureValue, lossOf, networkSpec, stepperTraining } from './labstate.js';
+import { FIRST_STEP, POSITION_VERSION } from './stepthrough/position.js';
 
 /** Whether a network has the shape the settings give: a snapshot must match its settings. */
 export function fits(net, settings) {
@@ -80,7 +81,7 @@ export function traceState({ lab, run, data }, i) {
     preset: null,
     setup: { network: { layers, activations, weights, biases }, loss: lossOf(lab),
       inputs, targets, update_biases: true, ...stepperTraining(lab, run) },
-    position: { iteration: 0, step: 0 },
+    position: { version: POSITION_VERSION, iteration: 0, step: { ...FIRST_STEP } },
     view: { example: 0, selected: null, decimals: 4, projector: false, speed: 1, inputNames: lab.features.map(featureLabel) },
   };
 }

@@ -11,19 +11,19 @@
  */
 
 import { fmt, fmtTerm } from './format.js';
-import { equation, frac, join, mi, mn, mo, mtext, paren, partial, row, sumLines, table, tagged } from './math.js';
-import { exampleValues, lossTerms, nameText, weightNumber } from './steps.js';
+import { equation, join, mi, mn, mo, mtext, paren, partial, row, sumLines, table, tagged } from './math.js';
+import { exampleValues, lossTerms } from './stepthrough/example.js';
+import { LOSS_FORMS } from './stepthrough/losses.js';
+import { activationSymbol, isFused, nameText, NOTATION, weightNumber } from './stepthrough/notation.js';
 
 /** Inputs drawn one by one; past this many, the rest are one node. */
 export const MAX_TERMS = 6;
 
-export const ACTIVATION_SYMBOL = { sigmoid: 'σ', tanh: 'tanh', relu: 'relu', leaky_relu: 'lrelu', linear: 'linear', softmax: 'softmax' };
 // The sub-steps, in order: forward values first, then the gradient flowing back.
 const S = { leaves: 0, products: 1, sum: 2, bias: 3, act: 4, loss: 5, seed: 6, toA: 7, toZ: 8, plus: 9, sigma: 10, times: 11, result: 12 };
 export const GRAPH_STEPS = Object.keys(S).length;
 /** lhs = a = b = …, on one line: a row of a table with one line per input. */
 const line = (lhs, ...parts) => row(lhs, ...parts.flatMap((part) => [mo('='), part]));
-const SLOPE = { sigmoid: 'a(1 − a)', tanh: '1 − a²', relu: '1 if z > 0, else 0', leaky_relu: '1 if z > 0, else 0.01', linear: '1' };
 
 /** Whether the network has this neuron past the inputs: layer counts weight layers. */
 export function hasNeuron(layers, ref) {
@@ -110,12 +110,12 @@ export function neuronGraph(ctx, l, j) {
   node('s', { kind: 'op', col: 2, row: mid, head: 'Σ', value: sum, grad: delta, valueAt: S.sum, gradAt: S.plus });
   node('b', { kind: 'param', col: 2, row: mid + 1.25, head: 'b', value: bias, grad: gradB, valueAt: S.leaves, gradAt: S.plus, check: { kind: 'bias' } });
   node('z', { kind: 'op', col: 3, row: mid, head: '+ z', value: z, grad: delta, valueAt: S.bias, gradAt: S.toZ });
-  node('a', { kind: 'op', col: 4, row: mid, head: `${ACTIVATION_SYMBOL[act]} a`, value: a, grad: dLda, valueAt: S.act, gradAt: S.toA });
+  node('a', { kind: 'op', col: 4, row: mid, head: `${activationSymbol(act)} a`, value: a, grad: dLda, valueAt: S.act, gradAt: S.toA });
   node('L', { kind: 'loss', col: 5, row: mid, head: 'L', value: lossValue, grad: 1, valueAt: S.loss, gradAt: S.seed });
   edge('s', 'z', 1, S.plus);
   edge('b', 'z', 1, S.plus);
   // Softmax has no one-number slope: with cross-entropy the pair's is a − t, else a Jacobian.
-  edge('z', 'a', dadz, S.toZ, false, dadz === null ? (output && setup.loss === 'cross_entropy' ? 'fused: a − t' : 'a Jacobian') : null);
+  edge('z', 'a', dadz, S.toZ, false, dadz === null ? (output && isFused(setup.loss, act) ? 'fused: a − t' : 'a Jacobian') : null);
   edge('a', 'L', dLda, S.toA, !output);
   if (output) {
     node('t', { kind: 'data', col: 4, row: mid + 1.25, head: `t${j + 1}`, value: ex.t[j], grad: null, valueAt: S.leaves, gradAt: Infinity });
@@ -156,8 +156,8 @@ export function neuronGraph(ctx, l, j) {
       text: act === 'softmax'
         ? 'Softmax: e^z of this neuron over the sum of e^z of every output, so the outputs add up to 1 (the other outputs\' z are in the step-through).'
         : `The activation turns z into the neuron's output a: ${who}'s value in the diagram.`,
-      math: equation(mi('a', who), row(mi(ACTIVATION_SYMBOL[act]), paren(mi('z', who))),
-        row(mi(ACTIVATION_SYMBOL[act]), paren(mn(f(z)))), tagged('forward', mn(f(a)))),
+      math: equation(mi('a', who), row(mi(activationSymbol(act)), paren(mi('z', who))),
+        row(mi(activationSymbol(act)), paren(mn(f(z)))), tagged('forward', mn(f(a)))),
       nodes: ['a'], edges: inputsOf('a') },
     lossStep(),
   ];
@@ -169,8 +169,7 @@ export function neuronGraph(ctx, l, j) {
         math: equation(mi('L'), mtext('this example\'s loss'), tagged('loss', mn(f(lossValue)))), nodes: ['L'], edges: ['a>L'] };
     }
     const K = ex.t.length;
-    const op = setup.loss === 'cross_entropy' ? 'sum' : 'mean';
-    const what = { mse: '(a − t)²', bce: '−(t log a + (1 − t) log(1 − a))', cross_entropy: '−t log a' }[setup.loss];
+    const { reduction: op, term: what } = NOTATION.losses[setup.loss];
     return { phase: 'forward', title: `Forward: the loss${batch}`,
       text: K > 1 ? `Each output adds its own term ${what}; the loss is their ${op}. ${who}'s term is ${f(terms[j])}, the other outputs' the rest.`
         : `The loss compares the output with its target: ${what}.`,
@@ -210,12 +209,7 @@ export function neuronGraph(ctx, l, j) {
       const K = ex.t.length;
       const tt = mi('t', `${j + 1}`);
       const sym = mi('a', who);
-      const formula = {
-        mse: [K > 1 ? frac(row(mn('2'), paren(sym, mo('−'), tt)), mn(`${K}`)) : row(mn('2'), paren(sym, mo('−'), tt)),
-          K > 1 ? frac(row(mn('2'), paren(mn(f(a)), mo('−'), mn(ft(ex.t[j])))), mn(`${K}`)) : row(mn('2'), paren(mn(f(a)), mo('−'), mn(ft(ex.t[j]))))],
-        bce: [frac(row(sym, mo('−'), tt), row(mn(`${K}`), sym, paren(mn('1'), mo('−'), sym)))],
-        cross_entropy: [row(mo('−'), frac(tt, sym)), row(mo('−'), frac(mn(f(ex.t[j])), mn(f(a))))],
-      }[setup.loss];
+      const formula = LOSS_FORMS[setup.loss].graphDLda({ out: sym, tt, a, t: ex.t[j], K, f, ft });
       return { phase: 'backward', title: 'Backward: through the loss',
         text: 'The loss node\'s local derivative is the slope of the loss in this output (written on its arrow); times ∂L/∂L = 1 it is ∂L/∂a.',
         math: equation(partial(mi('L'), sym), ...formula, tagged('backward', mn(f(dLda)))), nodes: ['a'], edges: ['a>L'] };
@@ -230,15 +224,16 @@ export function neuronGraph(ctx, l, j) {
 
   function toZ() {
     const d = mi('δ', who);
-    if (dadz === null || (output && ((setup.loss === 'bce' && act === 'sigmoid') || (setup.loss === 'cross_entropy' && act === 'softmax')))) {
-      const fused = output && setup.loss !== 'mse';
+    const fused = output && isFused(setup.loss, act);
+    if (dadz === null || fused) {
+      const { label, reduction } = NOTATION.losses[setup.loss];
       return { phase: 'backward', title: 'Backward: through the activation',
-        text: fused ? `With ${act} and ${setup.loss === 'bce' ? 'binary cross-entropy' : 'cross-entropy'}, the two local derivatives cancel to one simple product: δ = ${setup.loss === 'bce' && ex.t.length > 1 ? `(a − t)/${ex.t.length}` : 'a − t'}.`
+        text: fused ? `With ${act} and ${label}, the two local derivatives cancel to one simple product: δ = ${reduction === 'mean' && ex.t.length > 1 ? `(a − t)/${ex.t.length}` : 'a − t'}.`
           : 'Softmax couples the outputs, so its derivative is a matrix: δ = a · (∂L/∂a − Σₖ ∂L/∂aₖ aₖ).',
         math: equation(row(d, mo('='), partial(mi('L'), mi('z', who))), tagged('backward', mn(f(delta)))), nodes: ['z'], edges: ['z>a'] };
     }
     return { phase: 'backward', title: 'Backward: through the activation',
-      text: `The activation's local derivative is its slope at z, ${ACTIVATION_SYMBOL[act]}′(z) = ${SLOPE[act]}. Times ∂L/∂a it gives ${who}'s error δ = ∂L/∂z.`,
+      text: `The activation's local derivative is its slope at z, ${activationSymbol(act)}′(z) = ${NOTATION.activations[act].slope}. Times ∂L/∂a it gives ${who}'s error δ = ∂L/∂z.`,
       math: equation(row(d, mo('='), partial(mi('L'), mi('z', who))), row(partial(mi('L'), mi('a', who)), mo('·'), partial(mi('a', who), mi('z', who))),
         row(mn(f(dLda)), mo('·'), mn(ft(dadz))), tagged('backward', mn(f(delta)))), nodes: ['z'], edges: ['z>a'] };
   }

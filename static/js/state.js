@@ -8,7 +8,9 @@
  *             descent) or optimizer ({name, learning_rate, momentum, beta1, beta2, eps,
  *             state}: its own η and the state it starts from); regularization ({kind, rate})
  *             when the gradient carries a penalty;
- *   position: {iteration, step}: which training step, and which small step within it;
+ *   position: {version, iteration, step}: which training step, and which small step within
+ *             it, named by what it is ({kind, layer, neuron, from, part, stage}: stepthrough/
+ *             position.js); links made before version 2 hold the step's index, read as before;
  *   view:     {example, selected, decimals, projector, speed, playing, inputNames, graph, matrices}:
  *             graph {layer, neuron, step} the neuron whose computational graph is open, and
  *             its sub-step; matrices whether the matrix form is shown (both optional in a link)
@@ -16,8 +18,10 @@
  */
 
 import { CATALOG, LIMITS } from './catalog.js';
-import { nameText, neuronNames, weightNumber } from './steps.js';
-import { pack, unpack } from './url.js';
+import { nameText, neuronNames, NOTATION, weightNumber } from './stepthrough/notation.js';
+import { FIRST_STEP, POSITION_VERSION } from './stepthrough/position.js';
+import { learningRate } from './stepthrough/training.js';
+import { pack } from './url.js';
 
 export { LIMITS };
 export const ACTIVATIONS = CATALOG.activations;
@@ -27,11 +31,9 @@ export const OPTIMIZERS = CATALOG.optimizers;
 export const OPTIMIZER_DEFAULTS = CATALOG.optimizer_defaults;
 export const REGULARIZATIONS = CATALOG.regularizations;
 export const MAX_REGULARIZATION_RATE = LIMITS.max_regularization_rate;
-const MAX_ABS_VALUE = LIMITS.max_abs_value;
-const MAX_STEPS = LIMITS.max_optimizer_steps;
 
 // inputNames: labels for the input neurons (the lab's features), or null for x1, x2, ...
-const DEFAULT_VIEW = { example: 0, selected: null, decimals: 4, projector: false, speed: 1, playing: false, inputNames: null, graph: null, matrices: false };
+export const DEFAULT_VIEW = { example: 0, selected: null, decimals: 4, projector: false, speed: 1, playing: false, inputNames: null, graph: null, matrices: false };
 
 /** A state positioned at the start of a preset's first training step. */
 export function fromPreset(name, request) {
@@ -40,7 +42,7 @@ export function fromPreset(name, request) {
     preset: name,
     setup: { network: { layers: network.layers, activations: network.activations, weights: network.weights, biases: network.biases },
       loss, inputs, targets, learning_rate, update_biases: update_biases ?? true },
-    position: { iteration: 0, step: 0 },
+    position: { version: POSITION_VERSION, iteration: 0, step: { ...FIRST_STEP } },
     view: { ...DEFAULT_VIEW },
   };
 }
@@ -61,152 +63,12 @@ export const MAX_ITERATION = LIMITS.max_iteration;
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 export const DECIMALS = [2, 3, 4, 5, 6, 8];
 
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const nearest = (list, v) => list.reduce((best, x) => (Math.abs(x - v) < Math.abs(best - v) ? x : best));
-
-/**
- * Reads the state a link carries. What cannot be used is dropped or clamped, never silently:
- * each such change is a sentence in `problems`, for the page to show.
- * @param {string} search the URL's query string
- * @returns {{state: object|null, problems: string[]}} state null when the link has none usable
- */
-export function decode(search) {
-  const text = new URLSearchParams(search).get('s');
-  if (text === null) return { state: null, problems: [] };
-  return readState(unpack(text));
-}
-
-/**
- * A state object from outside (a link, a live session), with defaults for what it leaves out;
- * what cannot be used is dropped or clamped, each such change a sentence in `problems`.
- * @param {*} raw
- * @returns {{state: object|null, problems: string[]}}
- */
-export function readState(raw) {
-  if (!isObject(raw) || !isObject(raw.setup) || !isObject(raw.setup.network)) {
-    return { state: null, problems: ['The link\'s state could not be read (it may have been cut short or changed).'] };
-  }
-  const problems = [];
-  const position = { iteration: 0, step: 0 };
-  const rawPosition = isObject(raw.position) ? raw.position : {};
-  for (const key of ['iteration', 'step']) {
-    const v = rawPosition[key];
-    if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < 0) problems.push(`The ${key === 'step' ? 'step' : 'training step'} number ${JSON.stringify(v)} is not a whole number ≥ 0; starting at the first.`);
-    else position[key] = v;
-  }
-  if (position.iteration > MAX_ITERATION) {
-    problems.push(`Training step ${position.iteration + 1} is further than a link may go (${MAX_ITERATION + 1}); showing step ${MAX_ITERATION + 1}.`);
-    position.iteration = MAX_ITERATION;
-  }
-  const view = { ...DEFAULT_VIEW };
-  const rawView = isObject(raw.view) ? raw.view : {};
-  if ('decimals' in rawView) {
-    const d = rawView.decimals;
-    view.decimals = typeof d === 'number' && Number.isFinite(d) ? nearest(DECIMALS, d) : DEFAULT_VIEW.decimals;
-    if (view.decimals !== d) problems.push(`${JSON.stringify(d)} decimals cannot be shown; showing ${view.decimals}.`);
-  }
-  if ('speed' in rawView) {
-    const v = rawView.speed;
-    view.speed = typeof v === 'number' && Number.isFinite(v) ? nearest(SPEEDS, v) : DEFAULT_VIEW.speed;
-    if (view.speed !== v) problems.push(`Speed ${JSON.stringify(v)} is not one of ${SPEEDS.join(', ')}; playing at ${view.speed}×.`);
-  }
-  if ('projector' in rawView) view.projector = rawView.projector === true;
-  if ('example' in rawView) {
-    const e = rawView.example;
-    const n = Array.isArray(raw.setup.inputs) ? raw.setup.inputs.length : 1;
-    if (Number.isInteger(e) && e >= 0 && e < n) view.example = e;
-    else problems.push(`Example ${JSON.stringify(e)} is not in the batch; showing example 1.`);
-  }
-  if (rawView.selected != null) {
-    const p = rawView.selected;
-    const ok = isObject(p) && (p.kind === 'weight' || p.kind === 'bias')
-      && [p.layer, p.row].every((v) => Number.isInteger(v) && v >= 0) && (p.kind === 'bias' || (Number.isInteger(p.col) && p.col >= 0));
-    if (ok) view.selected = p.kind === 'weight' ? { kind: p.kind, layer: p.layer, row: p.row, col: p.col } : { kind: p.kind, layer: p.layer, row: p.row };
-    else problems.push('The link\'s selected parameter could not be read; nothing is selected.');
-  }
-  if (rawView.inputNames != null) {
-    const names = rawView.inputNames;
-    if (Array.isArray(names) && names.every((n) => typeof n === 'string' && n.length <= 20)) view.inputNames = names;
-    else problems.push('The link\'s input names could not be read; the inputs are called x1, x2, ….');
-  }
-  if (rawView.graph != null) {
-    const g = rawView.graph;
-    if (isObject(g) && [g.layer, g.neuron, g.step ?? 0].every((v) => Number.isInteger(v) && v >= 0)) view.graph = { layer: g.layer, neuron: g.neuron, step: g.step ?? 0 };
-    else problems.push('The link\'s neuron graph could not be read; it is closed.');
-  }
-  if ('matrices' in rawView) view.matrices = rawView.matrices === true;
-  const preset = typeof raw.preset === 'string' ? raw.preset : null;
-  return { state: { preset, setup: readTraining(raw.setup, problems), position, view }, problems };
-}
-
 /** The number of weights and biases of a network with these layer sizes. */
 export function parameterCount(layers) {
   return layers.slice(1).reduce((sum, n, l) => sum + n * (layers[l] + 1), 0);
 }
 
-const quote = (v) => { const text = JSON.stringify(v) ?? String(v); return text.length > 30 ? `${text.slice(0, 27)}…` : text; };
-const inRange = (v, lo, hi, { above = false, below = false } = {}) => typeof v === 'number' && Number.isFinite(v)
-  && (above ? v > lo : v >= lo) && (below ? v < hi : v <= hi);
-
-/** Why a link's optimizer cannot be used, or '' when it can (app/schemas/common.py's rules). */
-function optimizerProblem(opt, layers) {
-  if (!isObject(opt)) return 'could not be read';
-  const unknown = Object.keys(opt).filter((k) => !['name', 'learning_rate', 'state', ...Object.keys(OPTIMIZER_DEFAULTS)].includes(k));
-  if (unknown.length) return `has a field “${unknown[0].slice(0, 20)}” no optimizer has`;
-  if (!OPTIMIZERS.includes(opt.name)) return `“${String(opt.name).slice(0, 20)}” is not one of ${OPTIMIZERS.join(', ')}`;
-  if (!inRange(opt.learning_rate, 0, LIMITS.max_learning_rate, { above: true })) return `learning rate ${quote(opt.learning_rate)} is not above 0 and at most ${LIMITS.max_learning_rate}`;
-  for (const key of ['momentum', 'beta1', 'beta2']) {
-    if (key in opt && !inRange(opt[key], 0, 1, { below: true })) return `${key} ${quote(opt[key])} is not from 0 up to (not including) 1`;
-  }
-  if ('eps' in opt && !inRange(opt.eps, 0, 1, { above: true })) return `eps ${quote(opt.eps)} is not above 0 and at most 1`;
-  const st = opt.state;
-  if (st === undefined || st === null) return '';
-  if (!isObject(st) || Object.keys(st).some((k) => !['steps', 'velocity', 'm', 'v'].includes(k))) return 'has a state that could not be read';
-  if ('steps' in st && !(Number.isInteger(st.steps) && st.steps >= 0 && st.steps <= MAX_STEPS)) return `its step count ${quote(st.steps)} is not a whole number ≥ 0`;
-  const n = Array.isArray(layers) && layers.every((x) => Number.isInteger(x) && x > 0) ? parameterCount(layers) : null;
-  for (const key of ['velocity', 'm', 'v']) {
-    const values = st[key];
-    if (values === undefined || values === null) continue;
-    if (!Array.isArray(values) || !values.every((x) => inRange(x, -MAX_ABS_VALUE, MAX_ABS_VALUE))) return `its state ${key} is not a list of numbers`;
-    if (n !== null && values.length !== n) return `its state ${key} has ${values.length} values, and this network ${n} parameters`;
-    if (key === 'v' && values.some((x) => x < 0)) return 'its second moments v are negative';
-  }
-  return '';
-}
-
-/**
- * The setup with its optimizer and regularisation checked: one that cannot be used is dropped
- * (plain gradient descent, no penalty), and the link's problems say so.
- */
-function readTraining(rawSetup, problems) {
-  const setup = { ...rawSetup };
-  if ('optimizer' in setup && setup.optimizer !== null) {
-    const opt = setup.optimizer;
-    const why = optimizerProblem(opt, setup.network.layers);
-    if (why) {
-      delete setup.optimizer;
-      if (setup.learning_rate === undefined) setup.learning_rate = inRange(opt?.learning_rate, 0, LIMITS.max_learning_rate) ? opt.learning_rate : 0.5;
-      problems.push(`The link's optimizer ${why}: stepping with plain gradient descent at η = ${setup.learning_rate} instead.`);
-    } else if ('learning_rate' in setup) {
-      delete setup.learning_rate; // as /trace has it: with an optimizer, its own η is the one used
-      problems.push(`The link gives a learning rate beside its optimizer's: the optimizer's η = ${opt.learning_rate} is used.`);
-    }
-  } else delete setup.optimizer;
-  if ('regularization' in setup && setup.regularization !== null) {
-    const reg = setup.regularization;
-    const ok = isObject(reg) && Object.keys(reg).every((k) => k === 'kind' || k === 'rate')
-      && REGULARIZATIONS.includes(reg.kind) && (!('rate' in reg) || inRange(reg.rate, 0, MAX_REGULARIZATION_RATE));
-    if (!ok) {
-      delete setup.regularization;
-      problems.push(`The link's regularisation ${quote(reg)} is not one of ${REGULARIZATIONS.join(', ')} with a rate from 0 to ${MAX_REGULARIZATION_RATE}: no penalty is added.`);
-    }
-  } else delete setup.regularization;
-  return setup;
-}
-
-/** The step size η the setup's update uses: the optimizer's own, or plain descent's. */
-export const learningRate = (setup) => (setup.optimizer ? setup.optimizer.learning_rate : setup.learning_rate);
+export { learningRate };
 
 /** A deep copy, for undo snapshots. */
 export const clone = (value) => JSON.parse(JSON.stringify(value));
@@ -318,6 +180,9 @@ export function traceRequest(setup, network, optimizerState = setup.optimizer?.s
   return request;
 }
 
+/** A setting of any optimizer by its key (momentum, beta1, ...), as the catalog describes it. */
+const hyperparameter = (key) => Object.values(NOTATION.optimizers).map((o) => o.hyperparameters[key]).find(Boolean);
+
 /**
  * An API error's field path as the page names it: `network.weights.1.0.0` is w5,
  * `learning_rate` the learning rate, `inputs.0.1` input x2 of example 1.
@@ -331,7 +196,7 @@ export function fieldLabel(field, layers, inputNames = null) {
   const names = neuronNames(layers, inputNames);
   const neuron = (i, j) => (names[i]?.[j] ? nameText(names[i][j]) : `neuron ${j + 1} of layer ${i}`);
   if (head === 'learning_rate') return 'learning rate';
-  if (head === 'optimizer') return { learning_rate: 'learning rate', momentum: 'momentum μ', beta1: 'β₁', beta2: 'β₂', eps: 'ε' }[rest[0]] ?? `the optimizer's ${rest.join('.') || 'settings'}`;
+  if (head === 'optimizer') return (rest[0] === 'learning_rate' ? 'learning rate' : hyperparameter(rest[0])?.label) ?? `the optimizer's ${rest.join('.') || 'settings'}`;
   if (head === 'regularization') return rest[0] === 'rate' ? 'the regularisation rate λ' : 'regularisation';
   if (head === 'update_biases') return 'update biases';
   if (head === 'loss') return 'loss';

@@ -4,7 +4,8 @@
  */
 
 import { createPresenting } from './chrome.js';
-import { encode, readState, shareable } from './state.js';
+import { encode, shareable } from './state.js';
+import { readState } from './state-read.js';
 import { createStepper } from './stepper.js';
 
 const $ = (sel) => document.querySelector(sel);

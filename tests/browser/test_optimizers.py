@@ -48,7 +48,7 @@ def shown(value: float, decimals: int = 4) -> str:
 
 
 def shown_small(value: float, decimals: int = 4) -> str:
-    """An optimizer's state value as the page writes it (steps.js fmtSmall)."""
+    """An optimizer's state value as the page writes it (stepthrough/notation.js fmtSmall)."""
     if value == 0 or abs(value) >= 10 ** (2 - decimals):
         return shown(value, decimals)
     mantissa, exponent = f"{value:.{min(3, max(2, decimals - 2))}e}".split("e")
@@ -158,6 +158,36 @@ def test_momentum_chosen_in_the_editor(page, base_url):
     assert shown_small(v_after) in text
     expect(page.locator("#explain .formula .update").first).to_have_text(
         shown(second["network"]["weights"][1][0][0]))
+
+
+def test_the_loss_curve_marks_where_the_optimizers_own_update_lands(watched, base_url):
+    """Adam at 0.01 with L2 on the classic example: the curve beside w5 asks with the training
+    step's own rule, so its update lands where the trace's does (about 0.39, not 0.3589)."""
+    setup = {**classic(base_url), "optimizer": {"name": "adam", "learning_rate": 0.01},
+             "regularization": {"kind": "l2", "rate": 0.01}}
+    w5 = {"kind": "weight", "layer": 1, "row": 0, "col": 0}
+    updated = post(base_url, "/api/v1/trace", setup)["network"]["weights"][1][0][0]
+    page = watched.page
+    with page.expect_response("**/api/v1/loss-slice") as answered:
+        page.goto(base_url + link({"setup": setup, "view": {"selected": w5}}))
+    curve = answered.value.json()
+    assert curve["parameter"] == w5
+    assert curve["updated"]["value"] == pytest.approx(updated, abs=1e-12)
+    assert round(updated, 2) == 0.39
+    expect(page.locator("#inspector .slice circle.updated")).to_have_count(1)
+
+
+def test_the_loss_curve_of_a_frozen_bias_marks_no_step(watched, base_url):
+    """The classic example freezes its biases: the update leaves b_o1 where it is, and so does
+    the curve's mark (it once stepped it as if it were a weight)."""
+    setup = {**classic(base_url), "learning_rate": 0.5}
+    page = watched.page
+    with page.expect_response("**/api/v1/loss-slice") as answered:
+        selected = {"kind": "bias", "layer": 1, "row": 0}
+        page.goto(base_url + link({"setup": setup, "view": {"selected": selected}}))
+    curve = answered.value.json()
+    assert setup["update_biases"] is False
+    assert curve["updated"] == curve["current"] and curve["current"]["value"] == 0.6
 
 
 @pytest.mark.parametrize("optimizer, says", [

@@ -1,6 +1,8 @@
 """The step-through page, used as a teacher would: keyboard only, numbers read off the screen."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -113,12 +115,33 @@ def test_editing_a_weight_changes_the_trace_and_undo_restores_it(page):
     expect(page.locator("#explain .formula")).to_contain_text("0.2984")
 
 
+OLD_LINKS = Path(__file__).parents[1] / "js" / "fixtures" / "links-v1.json"
+
+
+def test_a_link_made_before_steps_were_named_opens_on_its_step(page, base_url):
+    """A link of the page before positions had a version (its step an index): Adam with L2 on
+    the classic example, at the step stage of w6's update (tests/js/links.test.js has them all)."""
+    links = json.loads(OLD_LINKS.read_text())["links"]
+    old = next(x for x in links if x["what"].endswith("at an Adam step stage"))
+    page.goto(base_url + "/" + old["link"])
+    page.wait_for_selector("body.ready")
+    expect(title(page)).to_have_text("Update with Adam: w6 (h2 → o1), the step (layer 2 of 2)")
+    where = f"step {old['opens']['index'] + 1} of 49"
+    expect(page.locator("#timeline .position")).to_contain_text(where)
+    expect(page.locator("#error")).to_be_hidden()
+    step = {"kind": "update", "layer": 1, "neuron": 0, "part": 2, "stage": "step"}
+    wait_for_link(page, lambda s: s["position"] == {"version": 2, "iteration": 0, "step": step})
+
+
 def test_the_url_reproduces_what_is_on_screen(page, browser, base_url):
     page.select_option(".decimals", "6")
     for _ in range(14):
         page.keyboard.press("ArrowRight")
     expect(title(page)).to_contain_text("the gradient of w5")
-    wait_for_link(page, lambda s: s["position"]["step"] == 14 and s["view"]["decimals"] == 6)
+    # The link names the step by what it is: the gradient of w5 (into o1, from h1).
+    w5 = {"kind": "dLdw", "layer": 1, "neuron": 0, "from": 0}
+    wait_for_link(page, lambda s: s["position"] == {"version": 2, "iteration": 0, "step": w5}
+                  and s["view"]["decimals"] == 6)
     url = page.url
     assert "?s=" in url
     other = browser.new_page(viewport={"width": 1280, "height": 720})

@@ -8,6 +8,7 @@
  */
 
 import { ACTIVATIONS, learningRate, LIMITS, LOSSES, MAX_REGULARIZATION_RATE, OPTIMIZER_DEFAULTS, OPTIMIZERS, REGULARIZATIONS, reshape, withLearningRate, withLoss, withOptimizer, withRegularization } from '../state.js';
+import { capitalised, NOTATION } from '../stepthrough/notation.js';
 import { accept, parseNumber, refuse as refuseField } from './fields.js';
 
 /** Layer sizes exactly as typed: whole numbers joined by dashes, commas, spaces or x. */
@@ -40,9 +41,8 @@ export function createEditor(root, { onChange, onClose }) {
   let tableShape = ''; // examples shown, inputs, outputs: the data table is rebuilt when it changes
 
   LOSSES.forEach((name) => loss.add(new Option(name, name)));
-  const OPTIMIZER_LABELS = { sgd: 'gradient descent', momentum: 'momentum', adam: 'Adam' };
-  OPTIMIZERS.forEach((name) => optimizer.add(new Option(OPTIMIZER_LABELS[name], name)));
-  REGULARIZATIONS.forEach((name) => regularization.add(new Option(name === 'none' ? 'none' : name.toUpperCase(), name)));
+  OPTIMIZERS.forEach((name) => optimizer.add(new Option(NOTATION.optimizers[name].label, name)));
+  REGULARIZATIONS.forEach((name) => regularization.add(new Option(NOTATION.regularizations[name].label, name)));
   $('.close').addEventListener('click', onClose);
   // Typing in the editor must not step the visualizer; Escape still closes it.
   root.addEventListener('keydown', (event) => { if (event.key !== 'Escape') event.stopPropagation(); });
@@ -88,14 +88,15 @@ export function createEditor(root, { onChange, onClose }) {
     else change('lr', (s) => withLearningRate(s, value));
   });
   optimizer.addEventListener('change', () => { const name = optimizer.value; change('optimizer', (s) => withOptimizer(s, name)); });
-  // μ, β₁ and β₂ from 0 up to (not including) 1, ε above 0 and at most 1: OptimizerSpec's limits.
-  const PARAMETERS = { momentum: 'Momentum μ', beta1: 'β₁', beta2: 'β₂', eps: 'ε' };
-  for (const [key, title] of Object.entries(PARAMETERS)) {
+  // Each optimizer's own settings (μ, β₁, β₂, ε), within the bounds its catalog entry gives.
+  for (const [key, hp] of Object.values(NOTATION.optimizers).flatMap((o) => Object.entries(o.hyperparameters))) {
     const input = $(`.${key}`);
+    const title = capitalised(hp.label);
     input.addEventListener('change', () => {
       const kept = setup.optimizer?.[key] ?? OPTIMIZER_DEFAULTS[key];
-      const { value, problem } = parseNumber(input.value, { min: 0, max: 1, name: title });
-      const edge = key === 'eps' ? value === 0 && `${title} must be above 0` : value === 1 && `${title} must be below 1`;
+      const { value, problem } = parseNumber(input.value, { min: hp.min, max: hp.max, name: title });
+      const edge = (hp.min_exclusive && value === hp.min && `${title} must be above ${hp.min}`)
+        || (hp.max_exclusive && value === hp.max && `${title} must be below ${hp.max}`);
       if (problem || edge) refuse(key, `${problem || edge}; it stays ${kept}.`);
       else change(key, (s) => ({ ...s, optimizer: { ...s.optimizer, [key]: value } }));
     });

@@ -1,7 +1,7 @@
 /** The explanation panel: the step's title, a sentence, and the formula with the numbers in it. */
 
 import { plain, render } from '../math.js';
-import { PHASE_LABELS } from '../steps.js';
+import { PHASE_LABELS } from '../stepthrough/sequence.js';
 
 /**
  * @param {HTMLElement} root the panel

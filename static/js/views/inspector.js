@@ -6,7 +6,9 @@
 
 import { fmt } from '../format.js';
 import { render } from '../math.js';
-import { fmtSmall, nameText, weightNumber } from '../steps.js';
+import { fmtSmall, nameText, weightNumber } from '../stepthrough/notation.js';
+import { OPTIMIZER_MODULES } from '../stepthrough/optimizers/index.js';
+import { PENALTIES } from '../stepthrough/penalties.js';
 import { accept, parseNumber, refuse as refuseField } from './fields.js';
 import { createSlicePlot } from './sliceplot.js';
 
@@ -61,22 +63,20 @@ export function createInspector(root, { onEdit, onClose }) {
   /**
    * The gradient the update used (with its penalty) and the optimizer's state for this
    * parameter, before the step → after it: momentum's velocity, Adam's m, v, m̂ and v̂.
-   * @param {object|null} u steps.js `parameterUpdate`'s numbers
+   * @param {object|null} u stepthrough's `parameterUpdate` numbers
    */
   function showOptimizerState(u, decimals) {
     optState.replaceChildren();
-    optState.hidden = !u || (u.name === 'sgd' && !u.penalty);
-    if (optState.hidden) return;
     const s = (v) => fmtSmall(v, decimals);
+    const shown = u && OPTIMIZER_MODULES[u.name].inspect(u, s); // the optimizer's own lines, or null
+    optState.hidden = !shown;
+    if (optState.hidden) return;
     const items = [];
-    if (u.penalty) items.push(`g = ∂L/∂${name} + λ·${u.penalty.kind === 'l2' ? name : `sign(${name})`} = ${fmt(u.g, decimals)}`);
+    if (u.penalty) items.push(`g = ∂L/∂${name} + λ·${PENALTIES[u.penalty.kind].text(name)} = ${fmt(u.g, decimals)}`);
     if (u.frozen) items.push('frozen: no step, its state kept');
-    else if (u.name === 'momentum') items.push(`velocity v ${u.velocity.before === null ? '(none yet)' : s(u.velocity.before)} → ${s(u.velocity.after)}`);
-    else if (u.name === 'adam') {
-      items.push(`m ${s(u.m.before)} → ${s(u.m.after)}`, `v ${s(u.v.before)} → ${s(u.v.after)}`, `m̂ = ${s(u.mHat)}`, `v̂ = ${s(u.vHat)}`);
-    }
+    else items.push(...shown.items);
     const title = document.createElement('strong');
-    title.textContent = { sgd: 'With the penalty:', momentum: `Momentum (μ = ${u.opt.momentum}):`, adam: `Adam, step t = ${u.t}:` }[u.name];
+    title.textContent = shown.title;
     // Each value whole on a line: the line breaks between them, never inside one.
     optState.append(title, ...items.map((text) => Object.assign(document.createElement('span'), { textContent: text })));
   }

@@ -7,7 +7,7 @@
  */
 
 import { fmt } from '../format.js';
-import { nameText } from '../steps.js';
+import { activationSymbol, isFused, nameText, NOTATION } from '../stepthrough/notation.js';
 
 /** Past this many rows or columns a matrix shows the first ones and those the step uses. */
 export const MAX_ROWS = 8;
@@ -15,8 +15,24 @@ export const MAX_COLS = 6;
 
 const SUP = '⁰¹²³⁴⁵⁶⁷⁸⁹';
 const sup = (n) => String(n).split('').map((d) => SUP[Number(d)]).join('');
-const ACTIVATION = { sigmoid: 'σ', tanh: 'tanh', relu: 'relu', leaky_relu: 'leaky_relu', linear: 'linear', softmax: 'softmax' };
 const range = (n) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Each loss for the whole batch: how its formula wraps A and T (open, between, close), and its
+ * derivative ∂L/∂A as terms around A and T, with its heading. One entry per loss the catalog
+ * names (a Node test walks every name through the matrix form).
+ */
+export const MATRIX_LOSS = {
+  mse: { open: 'mean((', between: '−', close: ')²)',
+    dA: (A, T, n, K) => ['2(', A, '−', T, `) / ${n * K}`],
+    dAHeading: (n, K) => `∂L/∂A = 2(A − T) / (N·K), N·K = ${n * K}` },
+  bce: { open: 'BCE(', between: ',', close: ')',
+    dA: (A, T, n, K) => ['(', A, '−', T, `) ⊘ (A ⊙ (1 − A)) / ${n * K}`],
+    dAHeading: (n, K) => `∂L/∂A = (A − T) ⊘ (A ⊙ (1 − A)) / (N·K), N·K = ${n * K}` },
+  cross_entropy: { open: 'CE(', between: ',', close: ')',
+    dA: (A, T, n) => ['−', T, '⊘', A, `/ ${n}`],
+    dAHeading: (n) => `∂L/∂A = −T ⊘ A / N, N = ${n}` },
+};
 
 /**
  * A matrix to show: `at(i, j)` its entries, `mark(i, j)` '' or 'used' or 'result'.
@@ -42,7 +58,7 @@ const none = () => '';
 /**
  * What the matrix view shows for a small step: a title, a note, and equations, each a list of
  * terms (matrices and the operators between them); `current` marks the one the step is about.
- * @param {object} step one of steps.js' buildSteps
+ * @param {object} step one of stepthrough/sequence.js' buildSteps
  * @param {object} ctx {setup, trace, network, names, example}
  */
 export function matrixForm(step, ctx) {
@@ -77,7 +93,7 @@ export function matrixForm(step, ctx) {
     const j = step.neuron;
     const isZ = step.kind === 'z';
     const W = network.weights[l];
-    const f = ACTIVATION[network.activations[l]];
+    const f = activationSymbol(network.activations[l]);
     return { title: `Forward, layer ${l + 1} of ${L}, for the whole batch`, note: batchNote, equations: [
       { heading: `Z${sup(l + 1)} = ${aName(l)}·W${sup(l + 1)}ᵀ + b${sup(l + 1)}`, current: isZ,
         note: `One matrix product gives every example's weighted sums at once; b is added to every row.`, terms: [
@@ -86,7 +102,7 @@ export function matrixForm(step, ctx) {
           matrix('Wt', `W${sup(l + 1)}ᵀ`, transpose(W), [axis(l), axis(l + 1)], [neurons(l), neurons(l + 1)], isZ ? marks({ cols: [j] }) : none), '+',
           matrix('b', `b${sup(l + 1)}`, [network.biases[l]], ['1', axis(l + 1)], [[''], neurons(l + 1)], isZ ? marks({ cols: [j] }) : none)] },
       { heading: `A${sup(l + 1)} = ${f}(Z${sup(l + 1)})`, current: !isZ,
-        note: f === 'softmax' ? 'Softmax works on each row: every example\'s outputs add up to 1.' : `${f} is applied to every entry on its own.`, terms: [
+        note: network.activations[l] === 'softmax' ? 'Softmax works on each row: every example\'s outputs add up to 1.' : `${f} is applied to every entry on its own.`, terms: [
           matrix('A', `A${sup(l + 1)}`, trace.forward[l].a, ...byExample(l + 1), isZ ? none : marks({ cells: [[e, j]] }, 'result')), '=', `${f}(`,
           matrix('Z2', `Z${sup(l + 1)}`, trace.forward[l].z, ...byExample(l + 1), isZ ? none : marks({ cells: [[e, j]] })), ')'] }] };
   }
@@ -94,15 +110,14 @@ export function matrixForm(step, ctx) {
   if (step.phase === 'loss') {
     const j = step.kind === 'lossTerm' ? step.neuron : null;
     const used = j === null ? marks({ rows: [e] }) : marks({ cells: [[e, j]] });
-    const formula = { mse: 'mean((A − T)²), over every entry', bce: 'mean(−(T⊙log A + (1 − T)⊙log(1 − A))), over every entry',
-      cross_entropy: 'mean over the rows of −Σ T⊙log A' }[setup.loss];
+    const form = MATRIX_LOSS[setup.loss];
     return { title: `The loss of the whole batch`, note: batchNote, equations: [
-      { heading: `L = ${formula}`, current: true, terms: [
+      { heading: `L = ${NOTATION.losses[setup.loss].matrix_formula}`, current: true, terms: [
         matrix('L', 'L', [[trace.loss]], ['1', '1'], [[''], ['']], j === null ? marks({ cells: [[0, 0]] }, 'result') : none), '=',
-        `${{ mse: 'mean((', bce: 'BCE(', cross_entropy: 'CE(' }[setup.loss]}`,
-        matrix('A', `A${sup(L)}`, trace.forward[L - 1].a, ...byExample(L), used), setup.loss === 'mse' ? '−' : ',',
+        form.open,
+        matrix('A', `A${sup(L)}`, trace.forward[L - 1].a, ...byExample(L), used), form.between,
         matrix('T', 'T', setup.targets, ['examples', 'targets'], [examples, range(K).map((k) => `t${k + 1}`)], used),
-        setup.loss === 'mse' ? ')²)' : ')'] }] };
+        form.close] }] };
   }
 
   if (step.phase === 'backward') return backwardForm(step);
@@ -115,26 +130,23 @@ export function matrixForm(step, ctx) {
     const W = network.weights[l];
     const out = l === L - 1;
     const act = network.activations[l];
-    const fused = out && ((setup.loss === 'bce' && act === 'sigmoid') || (setup.loss === 'cross_entropy' && act === 'softmax'));
+    const fused = out && isFused(setup.loss, act);
+    const loss = NOTATION.losses[setup.loss];
     const cell = (kind) => marks({ cells: [[e, j]] }, kind);
     const at = (kind, k) => (s.kind === k ? cell(kind) : none);
     const dA = (m, key = 'dL_dA') => matrix(key, `∂L/∂A${sup(l + 1)}`, g.dL_da, ...byExample(l + 1), m);
     const Aout = (key, m) => matrix(key, `A${sup(l + 1)}`, trace.forward[l].a, ...byExample(l + 1), m);
     const T = (key, m) => matrix(key, 'T', setup.targets, ['examples', 'targets'], [examples, range(K).map((k) => `t${k + 1}`)], m);
     const delta = (key, m) => matrix(key, `Δ${sup(l + 1)}`, g.dL_dz, ...byExample(l + 1), m);
-    const scale = setup.loss === 'cross_entropy' ? n : n * K;
+    const scale = loss.reduction === 'sum' ? n : n * K; // a sum over the outputs is not divided by K
     const equations = [];
 
     // Where ∂L/∂A comes from: the loss, or the layer after.
     if (out) {
-      const terms = {
-        mse: ['2(', Aout('A', at('used', 'dLda')), '−', T('T', at('used', 'dLda')), `) / ${n * K}`],
-        bce: ['(', Aout('A', at('used', 'dLda')), '−', T('T', at('used', 'dLda')), `) ⊘ (A ⊙ (1 − A)) / ${n * K}`],
-        cross_entropy: ['−', T('T', at('used', 'dLda')), '⊘', Aout('A', at('used', 'dLda')), `/ ${n}`],
-      }[setup.loss];
-      equations.push({ heading: { mse: `∂L/∂A = 2(A − T) / (N·K), N·K = ${n * K}`, bce: `∂L/∂A = (A − T) ⊘ (A ⊙ (1 − A)) / (N·K), N·K = ${n * K}`,
-        cross_entropy: `∂L/∂A = −T ⊘ A / N, N = ${n}` }[setup.loss], current: s.kind === 'dLda',
-      note: 'The loss\'s derivative with respect to every output of every example.', terms: [dA(at('result', 'dLda')), '=', ...terms] });
+      const form = MATRIX_LOSS[setup.loss];
+      const terms = form.dA(Aout('A', at('used', 'dLda')), T('T', at('used', 'dLda')), n, K);
+      equations.push({ heading: form.dAHeading(n, K), current: s.kind === 'dLda',
+        note: 'The loss\'s derivative with respect to every output of every example.', terms: [dA(at('result', 'dLda')), '=', ...terms] });
     } else {
       const next = trace.backward[l + 1];
       const hi = s.kind === 'dLda';
@@ -147,7 +159,7 @@ export function matrixForm(step, ctx) {
     // The error Δ = ∂L/∂Z.
     const hiD = s.kind === 'delta';
     if (fused) {
-      equations.push({ heading: `Δ${sup(l + 1)} = (A − T) / ${scale === n ? 'N' : 'N·K'} (${setup.loss === 'bce' ? 'sigmoid with binary cross-entropy' : 'softmax with cross-entropy'}: fused)`, current: hiD,
+      equations.push({ heading: `Δ${sup(l + 1)} = (A − T) / ${scale === n ? 'N' : 'N·K'} (${loss.requires_output} with ${loss.label}: fused)`, current: hiD,
         note: 'The loss and the output activation together have this simple derivative: no f′(Z) is needed.', terms: [
           delta('Delta', at('result', 'delta')), '=', '(', Aout('A2', at('used', 'delta')), '−', T('T2', at('used', 'delta')), `) / ${scale}`] });
     } else if (act === 'softmax') {
@@ -158,7 +170,7 @@ export function matrixForm(step, ctx) {
       equations.push({ heading: `Δ${sup(l + 1)} = ∂L/∂A${sup(l + 1)} ⊙ f′(Z${sup(l + 1)})`, current: hiD,
         note: '⊙ multiplies entry by entry: each error is its ∂L/∂a times the activation\'s slope.', terms: [
           delta('Delta', at('result', 'delta')), '=', dA(at('used', 'delta'), 'dL_dA2'), '⊙',
-          matrix('fprime', `${ACTIVATION[act]}′(Z${sup(l + 1)})`, g.da_dz, ...byExample(l + 1), at('used', 'delta'))] });
+          matrix('fprime', `${activationSymbol(act)}′(Z${sup(l + 1)})`, g.da_dz, ...byExample(l + 1), at('used', 'delta'))] });
     }
     const hiW = s.kind === 'dLdw';
     equations.push({ heading: `∂L/∂W${sup(l + 1)} = Δ${sup(l + 1)}ᵀ·${aName(l)}`, current: hiW,
@@ -184,7 +196,7 @@ export function matrixForm(step, ctx) {
     const plainDescent = !setup.optimizer || (setup.optimizer.name === 'sgd' && !setup.optimizer.momentum);
     const penalty = setup.regularization && setup.regularization.kind !== 'none' && setup.regularization.rate > 0;
     const rule = plainDescent && !penalty ? null
-      : `${setup.optimizer ? `${setup.optimizer.name}'s step` : 'the step'}${penalty ? ` with the ${setup.regularization.kind.toUpperCase()} penalty` : ''}: the explanation beside shows it term by term`;
+      : `${setup.optimizer ? `${setup.optimizer.name}'s step` : 'the step'}${penalty ? ` with the ${NOTATION.regularizations[setup.regularization.kind].label} penalty` : ''}: the explanation beside shows it term by term`;
     const layersShown = s.kind === 'update' ? [s.layer] : range(L).reverse();
     const equations = layersShown.flatMap((l) => {
       const g = trace.backward[l];

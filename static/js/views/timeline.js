@@ -1,6 +1,6 @@
 /** The step bar: one segment per phase, sized by its number of steps, with the position marked. */
 
-import { PHASES, PHASE_LABELS } from '../steps.js';
+import { PHASES, PHASE_LABELS } from '../stepthrough/sequence.js';
 
 /**
  * @param {HTMLElement} root

@@ -59,8 +59,10 @@ def auth(session):
 
 
 def at_step(step):
+    """The example's state at small step number `step`, a position in the index form (links
+    made before steps were named; still valid)."""
     state = copy.deepcopy(STEP)
-    state["position"]["step"] = step
+    state["position"] = {"iteration": state["position"]["iteration"], "step": step}
     return state
 
 

@@ -36,6 +36,7 @@ SHAPES = [
     ([1, 64, 1], 2000, None),
     ([1] * 11, 4096, "momentum"),
     ([10, 40, 12, 1], 100, None),  # 945 parameters: the gradient check just allowed
+    ([10] * 9 + [1], 125, None),  # and through eight layers
     ([2, 2, 2], 1, None),
 ]
 

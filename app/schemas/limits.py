@@ -68,7 +68,6 @@ DEFAULT_JOIN_MISSES_PER_MINUTE = 10
 # touches (about 25 ns each here): examples × neurons (every layer, inputs too), plus
 # examples × parameters / 100 for the products (BLAS does those fast), plus the parameters (an
 # optimizer's update), plus a fixed cost per weight layer (numpy's calls, about 15 µs).
-# Measured with `python bench/frames.py` (2 cores, other work running): see MAX_FRAME_WORK.
 STEP_LAYER_WORK = 600
 STEP_PRODUCT_DIVISOR = 100
 # The traced step itself, its loss slice (85 forward passes) and its answer's encoding cost about
@@ -76,9 +75,13 @@ STEP_PRODUCT_DIVISOR = 100
 FRAME_EXTRA_STEPS = 25
 # A forward pass is about a quarter of a training step (the gradient check's unit: two a parameter).
 FORWARD_STEP_FRACTION = 0.25
-# A frame's whole work: about a second here (the heaviest accepted frame: bench/frames.py). A state
-# past it is refused (422 naming state.position.iteration); a gradient check that would take the
-# frame past it is left out of the frame.
+# A frame's whole work, about a second: the heaviest accepted frames took 0.96 s (64 inputs and
+# 32 outputs on 4,096 examples, 58 steps in) and 0.95 s (ten layers of one neuron on 4,096
+# examples, 500 steps in) here (`python bench/session_frames.py`, best of 3, 2 cores with other
+# work running); ten layers of 64 on 204 examples, 119 steps in, 0.5 s (its 500 steps, accepted
+# before this bound, replayed in 1.9 s, and far longer on a busy machine). A state past it is
+# refused (422 naming state.position.iteration); a gradient check that would take the frame past
+# it is left out of the frame.
 MAX_FRAME_WORK = 40_000_000
 # A frame whose replay takes this much CPU, ten times its budget, is stopped (503, and what it
 # replayed is kept for a retry): numbers so small they compute slowly (subnormal floats, 100

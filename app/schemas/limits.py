@@ -83,7 +83,8 @@ FORWARD_STEP_FRACTION = 0.25
 # refused (422 naming state.position.iteration); a gradient check that would take the frame past
 # it is left out of the frame.
 MAX_FRAME_WORK = 40_000_000
-# A frame whose replay takes this much CPU, ten times its budget, is stopped (503, and what it
-# replayed is kept for a retry): numbers so small they compute slowly (subnormal floats, 100
-# times slower here) escape a model that counts values.
-MAX_FRAME_SECONDS = 10.0
+# A frame that has taken this much of its thread's CPU, five times its budget, is stopped between
+# its parts (503, and what it replayed is kept for a retry): numbers so small they compute slowly
+# escape a model that counts values (subnormal inputs, 1e-310, made the 0.96 s frame above take
+# 6 s). Five, not fewer: on this machine busy with other work, a frame's CPU time grew fourfold.
+MAX_FRAME_SECONDS = 5.0

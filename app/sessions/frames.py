@@ -8,7 +8,8 @@ settings; followers draw the boundary from the snapshot's weights themselves.
 
 A step's frame replays every training step before it. Its work is bounded before it starts
 (app/schemas/sessions.py refuses a state past MAX_FRAME_WORK); it runs in the work pool, stops
-when its client leaves (`stopped`), and keeps what it replayed for the next change.
+when its client leaves (`stopped`) or past MAX_FRAME_SECONDS of CPU, and keeps what it
+replayed for the next change.
 """
 
 import threading
@@ -39,7 +40,7 @@ CACHED_VALUES = 4_000_000
 
 
 class Stopped(Exception):
-    """The frame's client left, or its replay ran past MAX_FRAME_SECONDS: nothing to send."""
+    """The frame's client left, or it has taken MAX_FRAME_SECONDS of CPU: nothing to send."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -105,21 +106,15 @@ class NetworkCache:
                 total -= self._runs.popitem(last=False)[1].values
 
     def start_of(self, key: str, setup: TraceRequest, iteration: int,
-                 stopped: Callable[[], bool] = never) -> Start:
-        """Training step `iteration`'s start, replayed from the nearest one kept. Raises
-        Stopped when `stopped()` turns True, or the replay has taken MAX_FRAME_SECONDS of CPU."""
+                 check: Callable[[], None] = lambda: None) -> Start:
+        """Training step `iteration`'s start, replayed from the nearest one kept; `check()`
+        before each step may raise Stopped (what was replayed so far is kept)."""
         run = self._run(key, setup)
-        # This thread's CPU time, not the clock's: a machine busy with other work is no reason
-        # to give up, numbers that compute slowly are.
-        deadline = time.thread_time() + MAX_FRAME_SECONDS
         with run.lock:
             at = max(i for i in run.kept if i <= iteration)
             net, optimizer = run.kept[at]
             while at < iteration:
-                if stopped():
-                    raise Stopped("the client left")
-                if time.thread_time() > deadline:
-                    raise Stopped("the replay took too long")
+                check()
                 trace = trace_answer(setup, network=net, optimizer=optimizer, per_example=False,
                                      gradient_check=False)
                 net, optimizer, at = trace.network, trace.optimizer, at + 1
@@ -133,18 +128,35 @@ class NetworkCache:
         return net, optimizer
 
 
+def checker(stopped: Callable[[], bool]) -> Callable[[], None]:
+    """Raises Stopped once `stopped()` turns True, or once this thread has spent
+    MAX_FRAME_SECONDS of CPU (not of the clock: a machine busy with other work is no reason
+    to give up, numbers that compute slowly are)."""
+    deadline = time.thread_time() + MAX_FRAME_SECONDS
+
+    def check() -> None:
+        if stopped():
+            raise Stopped("the client left")
+        if time.thread_time() > deadline:
+            raise Stopped("computing it took too long")
+    return check
+
+
 def step_frame(state: StepState, cache: NetworkCache, stopped: Callable[[], bool] = never
                ) -> dict[str, Any]:
     """The training step a step-through state is at, traced as the page traces it (the
-    gradient check left out where it would take the frame past its budget)."""
+    gradient check left out where it would take the frame past its budget). Raises Stopped
+    between its parts (each replayed step, the trace, the slice) as `checker` says."""
+    check = checker(stopped)
     setup = state.setup
     key = setup.model_dump_json()
     iteration = state.position.iteration
-    net, optimizer = cache.start_of(key, setup, iteration, stopped)
+    net, optimizer = cache.start_of(key, setup, iteration, check)
     n_weights = sum(a * b for a, b in zip(setup.network.layers[:-1], setup.network.layers[1:]))
     per_example = len(setup.inputs) > 1 and len(setup.inputs) * n_weights <= MAX_TRACE_VALUES
-    check = check_work(setup)
-    fits = check is not None and frame_work(setup, iteration) + check <= MAX_FRAME_WORK
+    work = check_work(setup)
+    fits = work is not None and frame_work(setup, iteration) + work <= MAX_FRAME_WORK
+    check()
     trace = trace_answer(setup, network=net, optimizer=optimizer, per_example=per_example,
                          gradient_check=fits)
     # The optimizer's state before the step: what the page shows beside the step's own.
@@ -153,6 +165,7 @@ def step_frame(state: StepState, cache: NetworkCache, stopped: Callable[[], bool
                              "optimizer": before, "trace": trace_json(trace), "slice": None}
     p = state.view.selected
     if p is not None:  # where this training step's own update lands, as on the presenter's page
+        check()
         frame["slice"] = slice_json(p.model_dump(), slice_answer(
             setup, p, points=SLICE_POINTS, network=net, optimizer=optimizer))
     return frame

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import app.sessions.classroom as classroom_module
+import app.sessions.frames as frames_module
 from app.main import create_app
 from app.schemas.limits import MAX_FRAME_WORK, MAX_ITERATION
 from app.schemas.sessions import StepState, frame_work
@@ -118,6 +119,17 @@ def test_a_replay_asks_whether_its_client_is_still_there_at_every_step():
     assert max(run.kept) == 3 // run.stride * run.stride
     frame = step_frame(state, cache)
     assert frame["iteration"] == 40
+
+
+def test_a_frame_past_its_cpu_time_is_stopped_and_creates_nothing(client, monkeypatch):
+    """The budget counts values; numbers that compute slowly (subnormal floats) escape it, so
+    a frame is also stopped once it has taken MAX_FRAME_SECONDS of CPU: here, at once."""
+    monkeypatch.setattr(frames_module, "MAX_FRAME_SECONDS", -1.0)
+    stopped = client.post("/api/v1/sessions", json={"page": "step", "state": medium(3)})
+    assert stopped.status_code == 503 and stopped.headers["retry-after"] == "1"
+    assert stopped.json()["detail"][0]["type"] == "stopped"
+    monkeypatch.undo()
+    create(client)  # nothing was created: the address's one session is still to come
 
 
 def test_a_create_whose_client_leaves_creates_nothing(tmp_path):

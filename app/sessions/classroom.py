@@ -4,8 +4,8 @@ each change, computed once, in the work pool, by the page kind's entry
 straight to this process's hub.
 
 A change's frame is computed before it is stored (`prepare`): a state the server cannot
-compute, or whose client left, changes nothing. Followers keep their sessions alive (`touch`,
-every `keep_every` seconds), and after Redis comes back they are caught up from the store."""
+compute, or whose client left, changes nothing. Followers keep their sessions alive
+(`keep_followed` touches them), and after Redis comes back they are caught up from the store."""
 
 import asyncio
 import logging
@@ -142,6 +142,7 @@ class Classroom:
                                                         session.version))
             self._computing[key] = future
             future.add_done_callback(lambda done: self._computing.pop(key, None))
+            # Its error is each waiter's to raise; read here too, for when none is left.
             future.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
             prepared = await asyncio.shield(future)

@@ -37,7 +37,7 @@ TRAIN = {"network": {"layers": [2, 4, 2, 1], "activations": ["tanh", "tanh", "si
          "loss": "bce", "dataset": {"name": "circle", "n": 500, "seed": 1, "test_fraction": 0.5},
          "features": ["x1", "x2"], "batch_size": 10, "epochs": 5,
          "boundary": {"resolution": 40, "neuron_resolution": 14}}
-MIX = [("GET", "/", None), ("GET", "/static/js/stepper.js", None),
+MIX = [("GET", "/", None), ("GET", "/static/js/stepper/stepper.js", None),
        ("GET", "/static/css/app.css", None), ("GET", "/api/v1/presets/classic", None),
        ("POST", "/api/v1/trace", CLASSIC), ("POST", "/api/v1/train", TRAIN),
        ("GET", "/lab", None), ("POST", "/api/v1/trace", CLASSIC)]

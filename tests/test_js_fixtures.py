@@ -17,7 +17,7 @@ SAMPLES = [[0.05, 0.1], [0.6, -0.3]]  # two examples: a batch, so the batch note
 
 
 def preset_setup(name: str) -> dict:
-    """A preset as the page's state holds it (state.js fromPreset)."""
+    """A preset as the page's state holds it (stepper/state.js fromPreset)."""
     request = PRESETS[name].request.model_dump(exclude_none=True)
     keep = ("network", "loss", "inputs", "targets", "learning_rate")
     return {**{k: request[k] for k in keep}, "update_biases": request.get("update_biases", True)}
@@ -65,7 +65,7 @@ def setups() -> list[tuple[str, dict, int]]:
 
 
 def trace_request(setup: dict, network: dict, state: dict | None) -> dict:
-    """The request the page sends (state.js traceRequest) for these settings."""
+    """The request the page sends (stepper/state.js traceRequest) for these settings."""
     request = {k: v for k, v in setup.items() if k != "optimizer"}
     request["network"] = network
     request["per_example"] = len(setup["inputs"]) > 1

@@ -1,7 +1,7 @@
 """The numbers the page's JS twin of the engine must reproduce, computed by the engine itself.
 
 A lab follower works out the plane, the neurons and the loss in the browser
-(`static/js/forward.js`, with `labstate.js`'s features). Node's test of it
+(`static/js/forward.js`, with `lab/state.js`'s features). Node's test of it
 (`tests/js/forward.test.js`) compares it with `tests/js/fixtures/forward.json`: every
 activation, loss and feature the engine registers, on fixed inputs, and whole networks. This test
 recomputes that file from the registries, so it cannot go stale: it fails when the engine's

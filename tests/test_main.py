@@ -47,7 +47,7 @@ def test_the_docs_page_allows_its_own_inline_script_and_nothing_else(client):
 
 
 @pytest.mark.parametrize("path", ["/", "/lab", "/api/v1/health", "/api/v1/presets",
-                                  "/static/js/stepper.js", "/docs", "/openapi.json"])
+                                  "/static/js/stepper/stepper.js", "/docs", "/openapi.json"])
 def test_head_works_wherever_get_does(client, path):
     got = client.get(path)
     head = client.head(path)
@@ -82,9 +82,9 @@ def test_text_over_a_kilobyte_is_compressed_for_clients_that_accept_it(client):
 
 
 def test_static_files_say_how_to_cache_them(client):
-    assert client.get("/static/js/stepper.js").headers["cache-control"] == "no-cache"
+    assert client.get("/static/js/stepper/stepper.js").headers["cache-control"] == "no-cache"
     assert "max-age" in client.get("/docs-assets/swagger-ui.css").headers["cache-control"]
-    assert client.get("/static/js/stepper.js").headers["etag"]
+    assert client.get("/static/js/stepper/stepper.js").headers["etag"]
 
 
 def test_cors_is_closed_unless_origins_are_listed(client):

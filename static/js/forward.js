@@ -6,7 +6,7 @@
  * walks them all against numbers from the Python engine).
  */
 
-import { featureValue } from './labstate.js';
+import { featureValue } from './lab/state.js';
 
 const DOMAIN = 6; // the plane is [-6, 6] in each input, as app/nn/datasets.py
 const LEAKY_SLOPE = 0.01;
@@ -85,7 +85,7 @@ function onGrid(network, features, inputs, resolution) {
 /**
  * The network's outputs over the input plane, shaped as /api/v1/train's `boundary` (unrounded).
  * @param {object} network explicit layers, activations, weights and biases
- * @param {string[]} features the lab's feature names, computed as labstate.js featureValue
+ * @param {string[]} features the lab's feature names, computed as lab/state.js featureValue
  * @param {number} inputs 1 or 2: the data's raw inputs
  * @param {number} resolution points along each side of the plane's grid
  * @param {number} neuronResolution the same for each hidden neuron's grid, or 0 for none

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CATALOG, NOTATION } from '../../static/js/catalog.js';
-import { neuronGraph } from '../../static/js/neuronsteps.js';
+import { neuronGraph } from '../../static/js/stepthrough/neuron.js';
 import { describe as describeStep } from '../../static/js/stepthrough/describe.js';
 import { LOSS_FORMS } from '../../static/js/stepthrough/losses.js';
 import { fmtSmall } from '../../static/js/stepthrough/notation.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CATALOG } from '../../static/js/catalog.js';
 import { ACTIVATIONS, evaluate, forward, forwardPass, gridAxis, LOSSES, outputGrids } from '../../static/js/forward.js';
-import { featureValue } from '../../static/js/labstate.js';
+import { featureValue } from '../../static/js/lab/state.js';
 
 const FIXTURE = JSON.parse(readFileSync(new URL('./fixtures/forward.json', import.meta.url), 'utf8'));
 

@@ -26,11 +26,14 @@ function importsOf(file) {
 
 /** The page scripts: the .js files a template's <script> names (both branches of an if included). */
 const PAGES = new Set(readdirSync(join(ROOT, 'templates')).flatMap((t) => readFileSync(join(ROOT, 'templates', t), 'utf8')
-  .split('\n').filter((line) => line.includes('<script')).flatMap((line) => [...line.matchAll(/([\w-]+\.js)/g)].map((m) => join(JS, m[1])))));
+  .split('\n').filter((line) => line.includes('<script')).flatMap((line) => {
+    const dir = line.match(/\/static\/js\/((?:[\w-]+\/)*)/)?.[1] ?? '';
+    return [...line.matchAll(/([\w-]+\.js)/g)].map((m) => join(JS, dir, m[1]));
+  })));
 
 test('the templates name their page scripts, and each exists', () => {
   assert.ok(MODULES.length > 30);
-  for (const page of ['step-page.js', 'follow-page.js', 'handout.js', 'lab-page.js', 'lab-follow-page.js']) assert.ok(PAGES.has(join(JS, page)), page);
+  for (const page of ['stepper/page.js', 'stepper/follow-page.js', 'stepper/handout.js', 'lab/page.js', 'lab/follow-page.js', 'join-page.js']) assert.ok(PAGES.has(join(JS, page)), page);
   for (const page of PAGES) assert.ok(MODULES.includes(page), `${name(page)} exists`);
 });
 

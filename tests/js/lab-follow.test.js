@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CATALOG, NOTATION } from '../../static/js/catalog.js';
-import { facts, recordLosses } from '../../static/js/lab-follow.js';
-import { DEFAULT_LAB } from '../../static/js/labstate.js';
+import { facts, recordLosses } from '../../static/js/lab/follow.js';
+import { DEFAULT_LAB } from '../../static/js/lab/state.js';
 import { paintRange } from '../../static/js/views/labnetwork.js';
 
 const NONE = { key: '', epochs: [], train: [], test: [] };

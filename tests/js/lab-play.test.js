@@ -3,7 +3,7 @@
 // shrinking once they hold the screen up, thumbnails 4×/s and charts 10×/s while playing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CALL_MS, CHART_MS, createScheduler, MAX_EPOCHS_PER_CALL, resized, THUMBNAIL_MS } from '../../static/js/lab-play.js';
+import { CALL_MS, CHART_MS, createScheduler, MAX_EPOCHS_PER_CALL, resized, THUMBNAIL_MS } from '../../static/js/lab/play.js';
 
 test('a call grows by a quarter while it answers within two frames, shrinks by a fifth past that', () => {
   assert.equal(resized(5, 5, CALL_MS.grow - 1), 7); // ceil(6.25)

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LIMITS } from '../../static/js/catalog.js';
-import { fits, historyCsv, liveState, lossCurve, networkExport, runLosses, traceState } from '../../static/js/lab-run.js';
-import { DEFAULT_LAB } from '../../static/js/labstate.js';
+import { fits, historyCsv, liveState, lossCurve, networkExport, runLosses, traceState } from '../../static/js/lab/run.js';
+import { DEFAULT_LAB } from '../../static/js/lab/state.js';
 
 const epochs = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => ({
   epoch: from + i, train_loss: 1 / (from + i + 1), test_loss: 2 / (from + i + 1), grad_norms: [0.5, 0.25, 0.125] }));

@@ -7,7 +7,7 @@ import {
   changed, checkExport, checkLab, DEFAULT_LAB, decodeLab, encodeLab, featureLabel, featureValue, FEATURES,
   fromCsv, HIDDEN_ACTIVATIONS, isOneDimensional, lossOf, LOSSES, needsX2, networkSpec, stepperTraining, TASKS,
   toCsv, trainRequest,
-} from '../../static/js/labstate.js';
+} from '../../static/js/lab/state.js';
 import { pack } from '../../static/js/url.js';
 
 const link = (settings) => `?lab=${pack(settings)}`;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { encode } from '../../static/js/state.js';
-import { decode, readState } from '../../static/js/state-read.js';
+import { encode } from '../../static/js/stepper/state.js';
+import { decode, readState } from '../../static/js/stepper/state-read.js';
 import { carryStep, findStep, isStepRef, POSITION_VERSION, stepRef, upgradeStep } from '../../static/js/stepthrough/position.js';
 import { buildSteps } from '../../static/js/stepthrough/sequence.js';
 import { unpack } from '../../static/js/url.js';

@@ -1,8 +1,8 @@
-// One neuron as a computational graph (neuronsteps.js): its nodes' values are the forward
+// One neuron as a computational graph (stepthrough/neuron.js): its nodes' values are the forward
 // pass's, and where the graph ends, ∂L/∂w and ∂L/∂b are the trace's per-example gradients.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GRAPH_STEPS, hasNeuron, neuronGraph, neuronOf } from '../../static/js/neuronsteps.js';
+import { GRAPH_STEPS, hasNeuron, neuronGraph, neuronOf } from '../../static/js/stepthrough/neuron.js';
 import { contextOf, traced } from './fixtures.js';
 
 test('h2 of the xor batch, example 3: forward values, and gradients equal to the trace\'s own', () => {

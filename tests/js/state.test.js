@@ -3,8 +3,8 @@
 // state's own helpers (a preset's state, a link written and read back, field names).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encode, fieldLabel, fromPreset, shareable, traceRequest, withLoss, withOptimizer } from '../../static/js/state.js';
-import { decode, fitToNetwork, readState } from '../../static/js/state-read.js';
+import { encode, fieldLabel, fromPreset, shareable, traceRequest, withLoss, withOptimizer } from '../../static/js/stepper/state.js';
+import { decode, fitToNetwork, readState } from '../../static/js/stepper/state-read.js';
 import { pack } from '../../static/js/url.js';
 import { traced } from './fixtures.js';
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CATALOG, NOTATION } from '../../static/js/catalog.js';
-import { DEFAULT_LAB } from '../../static/js/labstate.js';
+import { DEFAULT_LAB } from '../../static/js/lab/state.js';
 import { diagnose, VANISHING, vanishing } from '../../static/js/views/warnings.js';
 
 const layer = (n, { dead = [], saturated = [] } = {}) => ({

@@ -33,5 +33,5 @@ def test_api_documentation_loads_nothing_from_outside(client):
 def test_lab_page(client):
     page = client.get("/lab")
     assert page.status_code == 200
-    assert '<script type="module" src="/static/js/lab-page.js">' in page.text
+    assert '<script type="module" src="/static/js/lab/page.js">' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]

@@ -3,7 +3,7 @@
  * sample, load CSV, and choose the input features. A value it refuses is said beside its field.
  */
 
-import { DATASETS, featureLabel, FEATURES, isOneDimensional, needsX2, POINT_COUNTS } from '../labstate.js';
+import { DATASETS, featureLabel, FEATURES, isOneDimensional, needsX2, POINT_COUNTS } from '../lab/state.js';
 import { CLASS_COLOURS, css, scale } from './colours.js';
 
 /**

@@ -7,7 +7,7 @@
  * the field, before anything changes; the API has the final word on the rest (`refuse`).
  */
 
-import { ACTIVATIONS, learningRate, LIMITS, LOSSES, MAX_REGULARIZATION_RATE, OPTIMIZER_DEFAULTS, OPTIMIZERS, REGULARIZATIONS, reshape, withLearningRate, withLoss, withOptimizer, withRegularization } from '../state.js';
+import { ACTIVATIONS, learningRate, LIMITS, LOSSES, MAX_REGULARIZATION_RATE, OPTIMIZER_DEFAULTS, OPTIMIZERS, REGULARIZATIONS, reshape, withLearningRate, withLoss, withOptimizer, withRegularization } from '../stepper/state.js';
 import { capitalised, NOTATION } from '../stepthrough/notation.js';
 import { accept, parseNumber, refuse as refuseField } from './fields.js';
 

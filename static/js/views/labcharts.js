@@ -43,7 +43,7 @@ export function createLabCharts({ loss, lossReadout, norm, normReadout, normLege
   }
 
   /**
-   * @param {object[]} losses every epoch's losses to draw (lab-run.js runLosses)
+   * @param {object[]} losses every epoch's losses to draw (lab/run.js runLosses)
    * @param {object[]} history this page's epochs, each with grad_norms per layer
    * @param {number} layers the network's weight layers
    */

@@ -1,6 +1,6 @@
 /** The training settings: activation, loss, optimizer, learning rate, batch, regularisation, seed. */
 
-import { BATCHES, HIDDEN_ACTIVATIONS, LEARNING_RATES, LOSSES, MAX_SEED, OPTIMIZERS, RATES, REGULARIZATIONS, TASKS } from '../labstate.js';
+import { BATCHES, HIDDEN_ACTIVATIONS, LEARNING_RATES, LOSSES, MAX_SEED, OPTIMIZERS, RATES, REGULARIZATIONS, TASKS } from '../lab/state.js';
 
 /**
  * @param {HTMLElement} root

@@ -6,7 +6,7 @@
  */
 
 import { NOTATION } from '../catalog.js';
-import { featureLabel, featureValue, MAX_HIDDEN_LAYERS, MAX_NEURONS, TASKS } from '../labstate.js';
+import { featureLabel, featureValue, MAX_HIDDEN_LAYERS, MAX_NEURONS, TASKS } from '../lab/state.js';
 import { css, paintGrid, scale } from './colours.js';
 import { el, SVG } from './svg.js';
 

@@ -1,5 +1,5 @@
 /**
- * The panel that expands one neuron into its computational graph (neuronsteps.js): an SVG of
+ * The panel that expands one neuron into its computational graph (stepthrough/neuron.js): an SVG of
  * boxes (name, value, gradient) and arrows (each local derivative on its arrow), laid out in
  * the panel's own pixels, left to right, or top to bottom where that fits better (a phone).
  * Every label that a sub-step will show is placed once, where it meets no box and no other

@@ -1,6 +1,6 @@
 /** The toolbar: presets, stepping, speed, decimals, editor, undo, projector mode, help. */
 
-import { DECIMALS, SPEEDS } from '../state.js';
+import { DECIMALS, SPEEDS } from '../stepper/state.js';
 
 /**
  * Any subset of the controls may be present (the step bar at the foot of the page has only

@@ -4,16 +4,16 @@
  * the network with the forward and backward values filled in.
  */
 
-import * as api from './api.js';
-import { render } from './math.js';
-import { describe } from './stepthrough/describe.js';
-import { exampleValues } from './stepthrough/example.js';
-import { neuronNames, NOTATION } from './stepthrough/notation.js';
-import { dependencyPath } from './stepthrough/parameters.js';
-import { buildSteps, PHASE_LABELS, revealed } from './stepthrough/sequence.js';
+import * as api from '../api.js';
+import { render } from '../math.js';
+import { describe } from '../stepthrough/describe.js';
+import { exampleValues } from '../stepthrough/example.js';
+import { neuronNames, NOTATION } from '../stepthrough/notation.js';
+import { dependencyPath } from '../stepthrough/parameters.js';
+import { buildSteps, PHASE_LABELS, revealed } from '../stepthrough/sequence.js';
 import { fromPreset, learningRate, traceRequest } from './state.js';
 import { decode } from './state-read.js';
-import { createDiagram } from './views/diagram.js';
+import { createDiagram } from '../views/diagram.js';
 
 const $ = (sel) => document.querySelector(sel);
 

@@ -5,23 +5,23 @@
  * the step says is worked out here, by the describers), so the stepper never draws itself.
  */
 
-import { createDiagram } from './views/diagram.js';
-import { neuronGraph } from './neuronsteps.js';
-import { describe } from './stepthrough/describe.js';
-import { exampleValues } from './stepthrough/example.js';
-import { neuronNames } from './stepthrough/notation.js';
-import { parameterUpdate } from './stepthrough/optimizers/index.js';
-import { dependencyPath } from './stepthrough/parameters.js';
-import { revealed } from './stepthrough/sequence.js';
-import { createCodeDialog } from './views/codedialog.js';
-import { createEditor } from './views/editor.js';
-import { createExplainer } from './views/explain.js';
-import { createHelp } from './views/help.js';
-import { createInspector } from './views/inspector.js';
-import { createMatrices, matrixForm } from './views/matrices.js';
-import { createNeuronGraph } from './views/neurongraph.js';
-import { createTimeline } from './views/timeline.js';
-import { createToolbar } from './views/toolbar.js';
+import { createDiagram } from '../views/diagram.js';
+import { neuronGraph } from '../stepthrough/neuron.js';
+import { describe } from '../stepthrough/describe.js';
+import { exampleValues } from '../stepthrough/example.js';
+import { neuronNames } from '../stepthrough/notation.js';
+import { parameterUpdate } from '../stepthrough/optimizers/index.js';
+import { dependencyPath } from '../stepthrough/parameters.js';
+import { revealed } from '../stepthrough/sequence.js';
+import { createCodeDialog } from '../views/codedialog.js';
+import { createEditor } from '../views/editor.js';
+import { createExplainer } from '../views/explain.js';
+import { createHelp } from '../views/help.js';
+import { createInspector } from '../views/inspector.js';
+import { createMatrices, matrixForm } from '../views/matrices.js';
+import { createNeuronGraph } from '../views/neurongraph.js';
+import { createTimeline } from '../views/timeline.js';
+import { createToolbar } from '../views/toolbar.js';
 
 /**
  * @param {HTMLElement} root

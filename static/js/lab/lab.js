@@ -4,23 +4,23 @@
  * taps, and runs the one animation loop. Every change of state passes through `commit`, which
  * marks the page for a redraw and hands the state to `onCommit` (the page writes the URL there);
  * `render` draws the state, whatever changed. Play keeps one /train request in flight, sized by
- * lab-play.js, and the loop offers the state to `share` (a class following it) once the
+ * play.js, and the loop offers the state to `share` (a class following it) once the
  * settings and the weights agree.
  */
 
-import * as api from './api.js';
-import { createBanner, createNotice, createProjectorToggle, isShortcut } from './chrome.js';
-import { exportAs, readImport } from './lab-files.js';
-import { createScheduler } from './lab-play.js';
-import { fits, runLosses, traceState } from './lab-run.js';
-import { changed, checkLab, DATASETS, datasetSpec, DEFAULT_LAB, fromCsv, trainRequest } from './labstate.js';
-import { encode as encodeStepper } from './state.js';
-import { createDataPanel } from './views/datapanel.js';
-import { createHeatmap } from './views/heatmap.js';
-import { createLabCharts } from './views/labcharts.js';
-import { createLabControls } from './views/labcontrols.js';
-import { createLabNetwork } from './views/labnetwork.js';
-import { createWarnings, diagnose } from './views/warnings.js';
+import * as api from '../api.js';
+import { createBanner, createNotice, createProjectorToggle, isShortcut } from '../chrome.js';
+import { exportAs, readImport } from './files.js';
+import { createScheduler } from './play.js';
+import { fits, runLosses, traceState } from './run.js';
+import { changed, checkLab, DATASETS, datasetSpec, DEFAULT_LAB, fromCsv, trainRequest } from './state.js';
+import { encode as encodeStepper } from '../stepper/state.js';
+import { createDataPanel } from '../views/datapanel.js';
+import { createHeatmap } from '../views/heatmap.js';
+import { createLabCharts } from '../views/labcharts.js';
+import { createLabControls } from '../views/labcontrols.js';
+import { createLabNetwork } from '../views/labnetwork.js';
+import { createWarnings, diagnose } from '../views/warnings.js';
 
 const BOUNDARY = { resolution: 40, neuron_resolution: 14 };
 // What a settings change touches decides what starts over: these need new weights (or data).
@@ -37,7 +37,7 @@ const RESHAPING = ['dataset', 'points', 'features', 'hidden', 'activation', 'see
 export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCommit = () => {}, share = () => true } = {}) {
   const $ = (sel) => root.querySelector(sel);
   /**
-   * lab: the settings (labstate.js); run: the last /train answer (network, optimizer, epoch,
+   * lab: the settings (state.js); run: the last /train answer (network, optimizer, epoch,
    * neurons, boundary); history: this page's epochs; carried: a resumed presentation's loss
    * curve from before this page took over; data: the points ({train, test, task, inputs}).
    */

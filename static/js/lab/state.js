@@ -4,8 +4,8 @@
  * settings: it lives beside them in the orchestrator and is exported as JSON on request.
  */
 
-import { CATALOG, LIMITS, NOTATION } from './catalog.js';
-import { pack, unpack } from './url.js';
+import { CATALOG, LIMITS, NOTATION } from '../catalog.js';
+import { pack, unpack } from '../url.js';
 
 export const DATASETS = CATALOG.datasets;
 export const FEATURES = CATALOG.features;

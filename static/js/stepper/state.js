@@ -17,11 +17,11 @@
  * }
  */
 
-import { CATALOG, LIMITS } from './catalog.js';
-import { nameText, neuronNames, NOTATION, weightNumber } from './stepthrough/notation.js';
-import { FIRST_STEP, POSITION_VERSION } from './stepthrough/position.js';
-import { learningRate } from './stepthrough/training.js';
-import { pack } from './url.js';
+import { CATALOG, LIMITS } from '../catalog.js';
+import { nameText, neuronNames, NOTATION, weightNumber } from '../stepthrough/notation.js';
+import { FIRST_STEP, POSITION_VERSION } from '../stepthrough/position.js';
+import { learningRate } from '../stepthrough/training.js';
+import { pack } from '../url.js';
 
 export { LIMITS };
 export const ACTIVATIONS = CATALOG.activations;

@@ -5,9 +5,9 @@
  * Pure: each takes the lab's state and answers plain data.
  */
 
-import { LIMITS } from './catalog.js';
-import { featureLabel, featureValue, lossOf, networkSpec, stepperTraining } from './labstate.js';
-import { FIRST_STEP, POSITION_VERSION } from './stepthrough/position.js';
+import { LIMITS } from '../catalog.js';
+import { featureLabel, featureValue, lossOf, networkSpec, stepperTraining } from './state.js';
+import { FIRST_STEP, POSITION_VERSION } from '../stepthrough/position.js';
 
 /** Whether a network has the shape the settings give: a snapshot must match its settings. */
 export function fits(net, settings) {
@@ -69,7 +69,7 @@ export function historyCsv(history) {
 /**
  * The step-through's state for training point `i` with the current weights, beside its batch
  * (at most 16 points), stepping as the lab does: its optimizer and that optimizer's state, its
- * regularisation. @returns {object} a state for state.js `encode`
+ * regularisation. @returns {object} a state for stepper/state.js `encode`
  */
 export function traceState({ lab, run, data }, i) {
   const others = data.train.x.map((_, k) => k).filter((k) => k !== i).slice(0, Math.min(lab.batch_size, 16) - 1);

@@ -3,7 +3,7 @@
  * and, once the teacher presents it, pushed to the class as a live session.
  */
 
-import { createPresenting } from './chrome.js';
+import { createPresenting } from '../chrome.js';
 import { encode, shareable } from './state.js';
 import { readState } from './state-read.js';
 import { createStepper } from './stepper.js';

@@ -1,10 +1,10 @@
 /**
- * A live lab session's follower page: the follower view (lab-follow.js) fed by the session's
+ * A live lab session's follower page: the follower view (follow.js) fed by the session's
  * changes, its status line, the banner, and projector mode.
  */
 
-import { createBanner, createProjectorToggle, followWithStatus, isShortcut } from './chrome.js';
-import { createLabFollower } from './lab-follow.js';
+import { createBanner, createProjectorToggle, followWithStatus, isShortcut } from '../chrome.js';
+import { createLabFollower } from './follow.js';
 
 const $ = (sel) => document.querySelector(sel);
 const follower = createLabFollower(document.body);

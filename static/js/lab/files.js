@@ -4,8 +4,8 @@
  * whole and checked before the lab uses any of it.
  */
 
-import { checkExport, fromCsv, toCsv } from './labstate.js';
-import { historyCsv, networkExport } from './lab-run.js';
+import { checkExport, fromCsv, toCsv } from './state.js';
+import { historyCsv, networkExport } from './run.js';
 
 /** Saves text as a file through a link the browser follows at once. */
 function download(name, type, text) {

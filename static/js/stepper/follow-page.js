@@ -3,7 +3,7 @@
  * carry (each with its traced step, so nothing is fetched), and a way to take the step away.
  */
 
-import { followWithStatus } from './chrome.js';
+import { followWithStatus } from '../chrome.js';
 import { encode } from './state.js';
 import { readState } from './state-read.js';
 import { createStepper } from './stepper.js';

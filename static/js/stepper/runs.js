@@ -4,7 +4,7 @@
  * are derived from the state, never part of it: a new setup empties the cache.
  */
 
-import * as api from './api.js';
+import * as api from '../api.js';
 import { traceRequest } from './state.js';
 
 /** Fetching this many training steps or more at once shows its progress. */

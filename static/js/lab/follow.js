@@ -6,11 +6,11 @@
  * anything. `receive` is the one door a change comes in by; `render` draws what it left.
  */
 
-import { evaluate, outputGrids } from './forward.js';
-import { BATCHES, encodeLab, featureLabel, isOneDimensional, lossOf, outputActivation } from './labstate.js';
-import { createHeatmap } from './views/heatmap.js';
-import { createLabNetwork } from './views/labnetwork.js';
-import { createLineChart } from './views/linechart.js';
+import { evaluate, outputGrids } from '../forward.js';
+import { BATCHES, encodeLab, featureLabel, isOneDimensional, lossOf, outputActivation } from './state.js';
+import { createHeatmap } from '../views/heatmap.js';
+import { createLabNetwork } from '../views/labnetwork.js';
+import { createLineChart } from '../views/linechart.js';
 
 const BOUNDARY = { resolution: 40, neuron_resolution: 14 }; // the grids the lab asks /train for
 const NO_LOSSES = Object.freeze({ key: '', epochs: Object.freeze([]), train: Object.freeze([]), test: Object.freeze([]) });

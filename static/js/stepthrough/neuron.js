@@ -10,11 +10,11 @@
  * batch mean beside them the trace's dL_dW and dL_db.
  */
 
-import { fmt, fmtTerm } from './format.js';
-import { equation, join, mi, mn, mo, mtext, paren, partial, row, sumLines, table, tagged } from './math.js';
-import { exampleValues, lossTerms } from './stepthrough/example.js';
-import { LOSS_FORMS } from './stepthrough/losses.js';
-import { activationSymbol, isFused, nameText, NOTATION, weightNumber } from './stepthrough/notation.js';
+import { fmt, fmtTerm } from '../format.js';
+import { equation, join, mi, mn, mo, mtext, paren, partial, row, sumLines, table, tagged } from '../math.js';
+import { exampleValues, lossTerms } from './example.js';
+import { LOSS_FORMS } from './losses.js';
+import { activationSymbol, isFused, nameText, NOTATION, weightNumber } from './notation.js';
 
 /** Inputs drawn one by one; past this many, the rest are one node. */
 export const MAX_TERMS = 6;

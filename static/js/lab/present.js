@@ -2,11 +2,11 @@
  * The lab presented to a class (chrome.js `createPresenting`): the join code on the Present
  * button while presenting, and the pushes (a change of settings at once, the weights at most
  * four times a second while playing, and the last ones when paused). The lab hands over its
- * state; this turns it into what the class gets (lab-run.js `liveState`) and knows no more of it.
+ * state; this turns it into what the class gets (run.js `liveState`) and knows no more of it.
  */
 
-import { createPresenting } from './chrome.js';
-import { liveState } from './lab-run.js';
+import { createPresenting } from '../chrome.js';
+import { liveState } from './run.js';
 
 const PLAYING_MS = 250; // while playing, a snapshot at most this often: followers see motion, not every epoch
 

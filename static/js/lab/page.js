@@ -4,8 +4,8 @@
  */
 
 import { createLab } from './lab.js';
-import { createLabPresenting } from './lab-present.js';
-import { decodeLab, encodeLab } from './labstate.js';
+import { createLabPresenting } from './present.js';
+import { decodeLab, encodeLab } from './state.js';
 
 const $ = (sel) => document.querySelector(sel);
 const params = new URLSearchParams(location.search);

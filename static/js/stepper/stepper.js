@@ -1,23 +1,23 @@
 /**
  * The step-through as a component: `createStepper(root, {onCommit})` owns one state object,
- * calls the API (through its cache of traced steps, stepper-runs.js), wires the views, takes
- * keys, taps and swipes (stepper-input.js), and runs one animation loop. Every change of state
+ * calls the API (through its cache of traced steps, runs.js), wires the views, takes
+ * keys, taps and swipes (input.js), and runs one animation loop. Every change of state
  * passes through `commit`, which sets it, renders it and hands it to `onCommit` (the page writes
  * the URL there; a live session pushes it): a change that needs traces first fetches them
  * (`prepare`), then commits. Views never talk to each other, and nothing lives outside the
  * closure, so a page can make two.
  */
 
-import * as api from './api.js';
-import { GRAPH_STEPS, hasNeuron, neuronOf } from './neuronsteps.js';
+import * as api from '../api.js';
+import { GRAPH_STEPS, hasNeuron, neuronOf } from '../stepthrough/neuron.js';
 import { clone, fieldLabel, fromPreset, SPEEDS, traceRequest } from './state.js';
 import { decode, fitToNetwork } from './state-read.js';
-import { bindInput } from './stepper-input.js';
-import { createRuns } from './stepper-runs.js';
-import { createStepperViews } from './stepper-views.js';
-import { hasParameter, parameters } from './stepthrough/parameters.js';
-import { carryStep, findStep, stepRef } from './stepthrough/position.js';
-import { buildSteps, phaseJump, PHASES } from './stepthrough/sequence.js';
+import { bindInput } from './input.js';
+import { createRuns } from './runs.js';
+import { createStepperViews } from './views.js';
+import { hasParameter, parameters } from '../stepthrough/parameters.js';
+import { carryStep, findStep, stepRef } from '../stepthrough/position.js';
+import { buildSteps, phaseJump, PHASES } from '../stepthrough/sequence.js';
 
 const STEP_MS = 1400; // one small step at speed 1×
 
@@ -280,7 +280,7 @@ export function createStepper(root, { onCommit = () => {}, follower = false } = 
 
   const jump = (index) => () => goIndex(state.position.iteration, index());
   const faster = (dir) => () => setView({ speed: SPEEDS[Math.min(SPEEDS.length - 1, Math.max(0, SPEEDS.indexOf(state.view.speed) + dir))] });
-  // What only keys do (stepper-input.js says which key does what).
+  // What only keys do (input.js says which key does what).
   Object.assign(actions, {
     first: jump(() => 0),
     last: jump(() => stepsOf().length - 1),

@@ -4,13 +4,13 @@
  * for the page to show. Links made before positions named their step are upgraded here.
  */
 
-import { LIMITS } from './catalog.js';
-import { hasNeuron } from './neuronsteps.js';
+import { LIMITS } from '../catalog.js';
+import { hasNeuron } from '../stepthrough/neuron.js';
 import { DECIMALS, DEFAULT_VIEW, MAX_ITERATION, MAX_REGULARIZATION_RATE, OPTIMIZER_DEFAULTS, OPTIMIZERS, parameterCount, REGULARIZATIONS, SPEEDS } from './state.js';
-import { hasParameter } from './stepthrough/parameters.js';
-import { findStep, FIRST_STEP, isStepRef, POSITION_VERSION, upgradeStep } from './stepthrough/position.js';
-import { buildSteps } from './stepthrough/sequence.js';
-import { unpack } from './url.js';
+import { hasParameter } from '../stepthrough/parameters.js';
+import { findStep, FIRST_STEP, isStepRef, POSITION_VERSION, upgradeStep } from '../stepthrough/position.js';
+import { buildSteps } from '../stepthrough/sequence.js';
+import { unpack } from '../url.js';
 
 const MAX_ABS_VALUE = LIMITS.max_abs_value;
 const MAX_STEPS = LIMITS.max_optimizer_steps;

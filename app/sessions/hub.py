@@ -31,6 +31,10 @@ class Hub:
             if not queues:
                 del self._queues[session_id]
 
+    def followed(self) -> list[str]:
+        """The sessions this process has followers of (the classroom keeps them alive)."""
+        return list(self._queues)
+
     def latest(self, session_id: str) -> tuple[int, bytes] | None:
         """The newest event in full, so a follower that connects needs no recomputation."""
         return self._latest.get(session_id)

@@ -5,8 +5,15 @@
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from app.schemas.limits import DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL_SECONDS
+from app.schemas.limits import (
+    DEFAULT_JOIN_MISSES_PER_MINUTE,
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_SESSION_IDLE_SECONDS,
+    DEFAULT_SESSION_TTL_SECONDS,
+    DEFAULT_SESSIONS_PER_ADDRESS,
+)
 
 
 def default_db() -> Path:
@@ -19,6 +26,18 @@ def _list(value: str | None) -> tuple[str, ...]:
     return tuple(v for v in (value or "").replace(",", " ").split() if v)
 
 
+def public_url(value: str | None) -> str | None:
+    """The address students are sent to, as given (`https://ml.example.edu`, or with a path
+    prefix behind a proxy), without its trailing slash; anything else is refused at start."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"BACKPROP_VIZ_PUBLIC_URL must be an http or https address such as "
+                         f"https://ml.example.edu, not {value!r}")
+    return value.strip().rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -26,8 +45,12 @@ class Settings:
     workers: int = 1
     log_level: str = "info"
     db: str = field(default_factory=lambda: str(default_db()))
-    session_ttl: float = DEFAULT_SESSION_TTL_SECONDS
+    session_ttl: float = DEFAULT_SESSION_TTL_SECONDS  # after the last change, at most
+    session_idle: float = DEFAULT_SESSION_IDLE_SECONDS  # with no change and no follower
     max_sessions: int = DEFAULT_MAX_SESSIONS
+    sessions_per_address: int = DEFAULT_SESSIONS_PER_ADDRESS
+    join_misses_per_minute: float = DEFAULT_JOIN_MISSES_PER_MINUTE
+    public_url: str | None = None  # where students join (the QR code's address); else see pages
     frame_ancestors: tuple[str, ...] = ()  # origins that may embed the pages (course sites)
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
@@ -55,7 +78,13 @@ class Settings:
             log_level=get("LOG_LEVEL") or defaults.log_level,
             db=get("DB") or defaults.db,
             session_ttl=float(get("SESSION_TTL") or defaults.session_ttl),
+            session_idle=float(get("SESSION_IDLE") or defaults.session_idle),
             max_sessions=int(get("MAX_SESSIONS") or defaults.max_sessions),
+            sessions_per_address=int(get("SESSIONS_PER_ADDRESS")
+                                     or defaults.sessions_per_address),
+            join_misses_per_minute=float(get("JOIN_MISSES_PER_MINUTE")
+                                         or defaults.join_misses_per_minute),
+            public_url=public_url(get("PUBLIC_URL")),
             frame_ancestors=_list(get("FRAME_ANCESTORS")),
             cors_origins=_list(get("CORS_ORIGINS")),
             allowed_hosts=_list(get("ALLOWED_HOSTS")),

@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # Sessions the tests create go to a file of their own, never to the user's: the app the tests
 # call in-process is built with these settings, and the servers they start get the same file.
 TEST_STATE = Path(tempfile.mkdtemp(prefix="backprop-viz-tests-"))
-SETTINGS = Settings(db=str(TEST_STATE / "sessions.db"))
+# Every test's requests come from one address: the limits per address are tested on apps of
+# their own (tests/routes/test_sessions_quota.py, test_sessions_join.py), not met by accident.
+SETTINGS = Settings(db=str(TEST_STATE / "sessions.db"), sessions_per_address=100_000,
+                    join_misses_per_minute=100_000)
 APP = create_app(SETTINGS)
 
 
@@ -39,7 +42,10 @@ def serve(port: int, **env: str) -> subprocess.Popen:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
          str(port), "--log-level", "warning", "--timeout-graceful-shutdown", "1"],
-        cwd=ROOT, env={**os.environ, "BACKPROP_VIZ_DB": SETTINGS.db, **env})
+        cwd=ROOT, env={**os.environ, "BACKPROP_VIZ_DB": SETTINGS.db,
+                       "BACKPROP_VIZ_SESSIONS_PER_ADDRESS": str(SETTINGS.sessions_per_address),
+                       "BACKPROP_VIZ_JOIN_MISSES_PER_MINUTE": str(SETTINGS.join_misses_per_minute),
+                       **env})
     deadline = time.monotonic() + 20
     while True:
         try:

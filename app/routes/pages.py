@@ -34,6 +34,8 @@ def index(request: Request) -> HTMLResponse:
 
 
 def page(request: Request, template: str, **context: object) -> HTMLResponse:
+    base, _ = join_base(request)
+    context["join_address"] = base.split("://", 1)[1] + "/join"  # as the present dialog shows it
     response = TEMPLATES.TemplateResponse(request, template, context)
     ancestors = " ".join(request.app.state.settings.frame_ancestors) or "'none'"
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
@@ -59,14 +61,33 @@ async def follow(request: Request, session_id: str = SessionId) -> HTMLResponse:
     return page(request, PAGE_KINDS[kind].template, follower=True, session_id=session_id)
 
 
+def join_base(request: Request) -> tuple[str, bool]:
+    """Where students reach this server, and whether that depends on the request: the
+    teacher's BACKPROP_VIZ_PUBLIC_URL; else the Host the request names, when
+    BACKPROP_VIZ_ALLOWED_HOSTS vouches for it (the host check has passed it); else the address
+    and port the request reached this server at, its socket's, which no header can change."""
+    settings = request.app.state.settings
+    if settings.public_url:
+        return settings.public_url, False
+    scheme, prefix = request.url.scheme, request.scope.get("root_path", "").rstrip("/")
+    if settings.allowed_hosts and "*" not in settings.allowed_hosts:
+        return f"{scheme}://{request.headers.get('host', '')}{prefix}", True
+    host, port = request.scope.get("server") or (settings.host, settings.port)
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    default = (scheme, port) in (("http", 80), ("https", 443))
+    return f"{scheme}://{host}{'' if default else f':{port}'}{prefix}", True
+
+
 @router.get("/s/{session_id}/qr.svg")
 def qr(request: Request, session_id: str = SessionId) -> Response:
-    """A QR code of the follower view's link, drawn here: no outside service sees the class."""
-    code = segno.make(str(request.url_for("follow", session_id=session_id)), error="m")
+    """A QR code of the follower view's link, drawn here: no outside service sees the class.
+    Cached for a day only when its address is the configured one, not the request's."""
+    base, per_request = join_base(request)
+    code = segno.make(f"{base}/s/{session_id}", error="m")
     svg = io.BytesIO()
     code.save(svg, kind="svg", scale=10, border=2, xmldecl=False, dark="#000", light="#fff")
-    return Response(svg.getvalue(), media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    cache = "private, no-cache" if per_request else "public, max-age=86400"
+    return Response(svg.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": cache})
 
 
 @router.get("/join", response_class=HTMLResponse)

@@ -1,6 +1,7 @@
 """Live sessions: a presenter creates one and changes its state; anyone with the id or the
 join code reads it, and followers get every change as Server-Sent Events."""
 
+import math
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
@@ -26,8 +27,16 @@ from app.schemas.sessions import (
     VersionOut,
 )
 from app.sessions.classroom import Classroom, make_classroom
+from app.sessions.guard import client_address
 from app.sessions.hub import END, RECONNECT
-from app.sessions.store import Session, StoreFull, VersionConflict, token_matches
+from app.sessions.store import (
+    QuotaFull,
+    Session,
+    StoreFull,
+    StoreUnavailable,
+    VersionConflict,
+    token_matches,
+)
 
 KEEPALIVE_SECONDS = 15.0
 RECONNECT_MS = 1000
@@ -109,9 +118,13 @@ CREATE_EXAMPLE = {"classic": {"summary": "The classic 2-2-2 example, at its firs
 
 @router.post("", operation_id="createSession",
              status_code=201, response_model=SessionCreated,
-             responses={503: {"model": ErrorBody, "description": (
-                 "As many sessions as allowed are live, or the store cannot be reached just "
-                 "now: retry after the Retry-After seconds.")}},
+             responses={429: {"model": ErrorBody, "description": (
+                 "This client address holds as many live sessions as one address may: end "
+                 "one, or retry after the Retry-After seconds (when its first one idles out).")},
+                 503: {"model": ErrorBody, "description": (
+                     "As many sessions as allowed are live, the server is busy with heavy "
+                     "requests, or the store cannot be reached just now: retry after the "
+                     "Retry-After seconds.")}},
              summary="Start a live session")
 async def create(request: Request,
                  body: Annotated[SessionCreate, Body(openapi_examples=CREATE_EXAMPLE)]
@@ -121,24 +134,54 @@ async def create(request: Request,
     # Kept as sent (the body as parsed, before validation filled in defaults): the state a
     # follower reads back is the presenter's own.
     state = small_state((await request.json())["state"])
+    owner = client_address(request)
     try:
-        session, token = await room.store.create(body.page, state)
+        await room.store.room_for(owner)  # refused before the work, not after
+        # Its frame first: a state the server cannot compute, or whose client has left,
+        # creates nothing.
+        prepared = await room.prepare(body.page, state, 1, request)
+        if await request.is_disconnected():
+            raise problem(503, "request", "stopped", "not created: the client left")
+        session, token = await room.store.create(body.page, state, owner)
     except StoreFull:
         raise problem(503, "page", "too_many_sessions",
                       "the server holds as many live sessions as it may; try again later",
                       **{"Retry-After": "60"}) from None
-    await room.publish(session)
+    except QuotaFull as full:
+        wait = max(1, math.ceil(full.retry_after))
+        raise problem(429, "page", "too_many_sessions_here", (
+            f"this network already presents {full.most} live sessions, the "
+            f"most one address may: stop presenting one, or wait {wait} s until the first "
+            f"idles out"), **{"Retry-After": str(wait)}) from None
+    await room.publish(session, prepared)
     return JSONBytes({**session.public(), "presenter_token": token}, status_code=201)
 
 
 @router.get("/join/{join_code}", operation_id="joinSession",
-            response_model=SessionOut, summary="Find a session by its code")
+            response_model=SessionOut, responses={429: {"model": ErrorBody, "description": (
+                "Too many wrong codes from this client address: retry after the Retry-After "
+                "seconds.")}},
+            summary="Find a session by its code")
 async def join(request: Request, join_code: str) -> JSONBytes:
-    """The session a join code names (any case)."""
-    session = await classroom(request).store.find(join_code[:32])
+    """The session a join code names (any case; spaces and dashes between its letters are
+    ignored). Wrong codes are limited per client address."""
+    room = classroom(request)
+    address = client_address(request)
+    wait = room.joins.take(address)
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        raise problem(429, "join_code", "too_many_tries",
+                      f"too many wrong codes from this network: try again in {seconds} s",
+                      **{"Retry-After": str(seconds)})
+    try:
+        session = await room.store.find(join_code[:32])
+    except StoreUnavailable:
+        room.joins.give_back(address)  # not the client's miss
+        raise
     if session is None:
         raise problem(404, "join_code", "not_found",
                       "no live session has this code: check the letters on the screen")
+    room.joins.give_back(address)  # a right code costs nothing
     return JSONBytes(session.public())
 
 
@@ -154,25 +197,35 @@ async def read(request: Request, session_id: str) -> JSONBytes:
 
 @router.put("/{session_id}/state", operation_id="changeSession",
             response_model=VersionOut, responses={
-    **AUTH, 409: {"model": ErrorBody, "description": "Based on a version that is not current."}},
+    **AUTH, 409: {"model": ErrorBody, "description": "Based on a version that is not current."},
+    503: {"model": ErrorBody, "description": (
+        "The server is busy with heavy requests, or the store (or its relay of changes) cannot "
+        "be reached just now: retry after the Retry-After seconds.")}},
     summary="Change a session's state")
 async def change(request: Request, session_id: str, body: StateChange,
                  authorization: Annotated[str | None, Header()] = None) -> JSONBytes:
     """Replace the state, if `version` is the current one; followers get the change at once."""
     session = await presenter(request, session_id[:64], authorization)
+    if body.version != session.version:  # said before any work
+        raise stale(session.version)
     state = valid_state(session.page, body.state)
     room = classroom(request)
+    await room.ready_for_changes()  # acknowledged only once followers will get it
+    prepared = await room.prepare(session.page, state, body.version + 1, request)
     try:
         version = await room.store.put(session.id, body.version, state)
     except VersionConflict as conflict:
-        raise problem(409, "version", "stale_version",
-                      f"the session is at version {conflict.current}: read it and change that"
-                      ) from None
+        raise stale(conflict.current) from None
     except KeyError:
         raise not_found(session_id) from None
     session.version, session.state = version, state
-    await room.publish(session)
+    await room.publish(session, prepared)
     return JSONBytes({"version": version})
+
+
+def stale(current: int) -> HTTPException:
+    return problem(409, "version", "stale_version",
+                   f"the session is at version {current}: read it and change that")
 
 
 @router.delete("/{session_id}", operation_id="endSession",

@@ -50,4 +50,41 @@ LAB_MAX_NEURONS = 8
 MAX_LOSS_POINTS = 200
 MAX_SESSION_STATE_BYTES = 1024 * 1024
 DEFAULT_MAX_SESSIONS = 1000
+# A session lives this long after its last change at most, followers or not (the outer bound)...
 DEFAULT_SESSION_TTL_SECONDS = 24 * 3600
+# ...and this long with no change and no follower: a lesson and its breaks, not a day.
+DEFAULT_SESSION_IDLE_SECONDS = 3 * 3600
+# Live sessions one client address may hold (an IPv6 address counts by its /64): a school's
+# teachers behind one NAT address present at once, and one client fills 2% of the server's 1,000.
+DEFAULT_SESSIONS_PER_ADDRESS = 20
+# Wrong join codes one client address may try a minute, with twice that at once: a class behind
+# one address joining together mistypes a few; a guesser gets 14,400 tries a day (the arithmetic
+# is beside the codes, in app/sessions/store.py).
+DEFAULT_JOIN_MISSES_PER_MINUTE = 10
+
+# What a session's step-through frame costs the server: it replays every training step up to the
+# state's position, then traces that step (with the page's per-example gradients and gradient
+# check) and its loss slice, as the presenter's page does. Work is counted in values a step
+# touches (about 25 ns each here): examples × neurons (every layer, inputs too), plus
+# examples × parameters / 100 for the products (BLAS does those fast), plus the parameters (an
+# optimizer's update), plus a fixed cost per weight layer (numpy's calls, about 15 µs).
+STEP_LAYER_WORK = 600
+STEP_PRODUCT_DIVISOR = 100
+# The traced step itself, its loss slice (85 forward passes) and its answer's encoding cost about
+# this many steps more than the replay.
+FRAME_EXTRA_STEPS = 25
+# A forward pass is about a quarter of a training step (the gradient check's unit: two a parameter).
+FORWARD_STEP_FRACTION = 0.25
+# A frame's whole work, about a second: the heaviest accepted frames took 0.96 s (64 inputs and
+# 32 outputs on 4,096 examples, 58 steps in) and 0.95 s (ten layers of one neuron on 4,096
+# examples, 500 steps in) here (`python bench/session_frames.py`, best of 3, 2 cores with other
+# work running); ten layers of 64 on 204 examples, 119 steps in, 0.5 s (its 500 steps, accepted
+# before this bound, replayed in 1.9 s, and far longer on a busy machine). A state past it is
+# refused (422 naming state.position.iteration); a gradient check that would take the frame past
+# it is left out of the frame.
+MAX_FRAME_WORK = 40_000_000
+# A frame that has taken this much of its thread's CPU, five times its budget, is stopped between
+# its parts (503, and what it replayed is kept for a retry): numbers so small they compute slowly
+# escape a model that counts values (subnormal inputs, 1e-310, made the 0.96 s frame above take
+# 6 s). Five, not fewer: on this machine busy with other work, a frame's CPU time grew fourfold.
+MAX_FRAME_SECONDS = 5.0

@@ -47,10 +47,15 @@ from app.schemas.engine import (
 )
 from app.schemas.lab import DatasetName, DatasetResponse, DatasetSpec, FeatureName
 from app.schemas.limits import (
+    FORWARD_STEP_FRACTION,
+    FRAME_EXTRA_STEPS,
     LAB_MAX_HIDDEN_LAYERS,
     LAB_MAX_NEURONS,
     MAX_EPOCH_NUMBER,
     MAX_EXAMPLES,
+    MAX_FRAME_WORK,
+    MAX_GRADIENT_CHECK_PARAMETERS,
+    MAX_GRADIENT_CHECK_WORK,
     MAX_ITERATION,
     MAX_LEARNING_RATE,
     MAX_LOSS_POINTS,
@@ -60,6 +65,8 @@ from app.schemas.limits import (
     MAX_SEED,
     MAX_STEPS_IN_TRAINING_STEP,
     MAX_WEIGHT_LAYERS,
+    STEP_LAYER_WORK,
+    STEP_PRODUCT_DIVISOR,
 )
 
 MAX_GRAPH_STEP = 100  # a neuron's graph has 13 sub-steps; room to grow without a schema change
@@ -140,6 +147,30 @@ class StepView(Strict):
     matrices: bool = Field(False, description="Whether the matrix form is shown.")
 
 
+def step_work(setup: TraceRequest) -> int:
+    """What one training step of `setup` costs the server, in values touched (the model and
+    its measurement: app/schemas/limits.py)."""
+    layers, examples = setup.network.layers, len(setup.inputs)
+    parameters = setup.network.n_parameters
+    return (examples * sum(layers) + examples * parameters // STEP_PRODUCT_DIVISOR + parameters
+            + STEP_LAYER_WORK * (len(layers) - 1))
+
+
+def frame_work(setup: TraceRequest, iteration: int) -> int:
+    """A follower's frame of training step `iteration`: the steps before it replayed, then the
+    step traced, its loss slice and its answer encoded (the gradient check apart)."""
+    return (iteration + FRAME_EXTRA_STEPS) * step_work(setup)
+
+
+def check_work(setup: TraceRequest) -> int | None:
+    """The gradient check a frame adds, as the page asks /trace for it (two forward passes a
+    parameter), or None where the page does without."""
+    n = setup.network.n_parameters
+    if n > MAX_GRADIENT_CHECK_PARAMETERS or len(setup.inputs) * n**2 > MAX_GRADIENT_CHECK_WORK:
+        return None
+    return int(2 * n * FORWARD_STEP_FRACTION * step_work(setup))
+
+
 class StepState(Strict):
     """The step-through's state object, as its `?s=` link carries it."""
 
@@ -162,6 +193,21 @@ class StepState(Strict):
             raise rule_broken("view.graph.layer", "index", f"needs < {len(layers) - 1}")
         if graph is not None and graph.neuron >= layers[graph.layer + 1]:
             raise rule_broken("view.graph.neuron", "index", f"needs < {layers[graph.layer + 1]}")
+        return self
+
+    @model_validator(mode="after")
+    def check_frame_work(self) -> "StepState":
+        """Followers are sent the training step the state is at, which the server reaches by
+        replaying every step before it: bounded, as any request's work is."""
+        iteration = self.position.iteration
+        work = frame_work(self.setup, iteration)
+        if work > MAX_FRAME_WORK:
+            furthest = MAX_FRAME_WORK // step_work(self.setup) - FRAME_EXTRA_STEPS
+            raise rule_broken(
+                "position.iteration", "too_much_work",
+                f"replaying {iteration} training steps of this network on these examples is "
+                f"{work:.2e} of work; a session's step may be up to {MAX_FRAME_WORK:.0e}: "
+                f"here, iteration {furthest} (training step {furthest + 1}) at the furthest")
         return self
 
 
@@ -311,7 +357,9 @@ def chosen_by_page(name: str, models: dict[PageKind, type[BaseModel]]) -> Any:
 
 class SessionHead(BaseModel):
     id: str
-    join_code: str = Field(description="Six characters, easy to read aloud; any case.")
+    join_code: str = Field(description=(
+        "Eight characters without look-alikes, easy to read aloud; typed in any case, with or "
+        "without spaces or a dash between its halves."))
     version: int
 
 

@@ -74,10 +74,6 @@ class Hub:
             if not mailboxes:
                 del self._mailboxes[session_id]
 
-    def followers(self, session_id: str) -> int:
-        """How many streams of this process follow the session."""
-        return len(self._mailboxes.get(session_id, ()))
-
     async def read_once(self, session_id: str, read: Callable[[], Awaitable[T]]) -> T:
         """`read()`, shared by every follower asking for the same session meanwhile: a class
         reconnecting at once reads (and parses) a large state once, not once each."""
@@ -86,6 +82,10 @@ class Hub:
             reading = self._reads[session_id] = asyncio.ensure_future(read())
             reading.add_done_callback(lambda _: self._reads.pop(session_id, None))
         return await asyncio.shield(reading)  # one follower leaving stops no one else's read
+
+    def followed(self) -> list[str]:
+        """The sessions this process has followers of (the classroom keeps them alive)."""
+        return list(self._mailboxes)
 
     def latest(self, session_id: str) -> tuple[int, bytes] | None:
         """The newest event in full, so a follower that connects needs no recomputation."""

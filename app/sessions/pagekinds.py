@@ -15,8 +15,13 @@ from app.sessions.frames import NetworkCache, lab_data, lab_dataset, step_frame
 class Frames(Protocol):
     """Makes the frames of one page kind's sessions, for one classroom."""
 
-    def frames(self, session_id: str, state: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """A change's frame, and the frame in full for a follower that has nothing yet."""
+    def compute(self, state: Any, stopped: Callable[[], bool]) -> dict[str, Any]:
+        """The frame in full, for a follower that has nothing yet: the work, done in the work
+        pool; raises frames.Stopped when `stopped()` turns True."""
+
+    def change(self, session_id: str, state: Any, full: dict[str, Any]) -> dict[str, Any] | None:
+        """What a change of the session carries, given what its followers have; None when that
+        is the frame in full. Quick: called as the change is published."""
 
     def forget(self, session_id: str) -> None:
         """Drops what is kept for a session that has ended."""
@@ -28,9 +33,11 @@ class StepFrames:
     def __init__(self) -> None:
         self.cache = NetworkCache()  # by setup, not by session: nothing to forget
 
-    def frames(self, session_id: str, state: StepState) -> tuple[dict[str, Any], dict[str, Any]]:
-        frame = step_frame(state, self.cache)
-        return frame, frame
+    def compute(self, state: StepState, stopped: Callable[[], bool]) -> dict[str, Any]:
+        return step_frame(state, self.cache, stopped)
+
+    def change(self, session_id: str, state: StepState, full: dict[str, Any]) -> None:
+        return None
 
     def forget(self, session_id: str) -> None:
         pass
@@ -43,13 +50,15 @@ class LabFrames:
     def __init__(self) -> None:
         self.sent: dict[str, str] = {}  # per session: the data set its followers have
 
-    def frames(self, session_id: str, state: LabState) -> tuple[dict[str, Any], dict[str, Any]]:
-        spec = lab_dataset(state)
-        key = spec.model_dump_json()
-        full = {"data": lab_data(spec)}
+    def compute(self, state: LabState, stopped: Callable[[], bool]) -> dict[str, Any]:
+        return {"data": lab_data(lab_dataset(state))}
+
+    def change(self, session_id: str, state: LabState, full: dict[str, Any]
+               ) -> dict[str, Any] | None:
+        key = lab_dataset(state).model_dump_json()
         changed = self.sent.get(session_id) != key
         self.sent[session_id] = key
-        return (full if changed else {"data": None}), full
+        return None if changed else {"data": None}
 
     def forget(self, session_id: str) -> None:
         self.sent.pop(session_id, None)

@@ -13,7 +13,12 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 # Join codes are read aloud and typed on phones: no 0/O, 1/I/L, 2/Z, 5/S, 8/B or U/V pairs.
 CODE_ALPHABET = "ACDEFHJKMNPQRTWXY34679"
-CODE_LENGTH = 6
+# Eight of 22 characters: 22^8 = 5.5e10 codes. A client address may try 14,400 wrong ones a day
+# (app/schemas/limits.py), so even with the server full (1,000 live sessions) one address finds
+# a live code once in 5.5e10 / (1,000 × 14,400) = 3,800 days of guessing, and with a lesson's
+# handful live, once in hundreds of years. (Six characters, unthrottled at 900 a second, took
+# about two minutes with 1,000 live.)
+CODE_LENGTH = 8
 
 
 @dataclass
@@ -24,7 +29,9 @@ class Session:
     version: int
     page: str
     state: dict[str, Any]
-    updated: float  # seconds since the epoch of the last change: idle sessions expire from it
+    updated: float  # seconds since the epoch of the last change
+    owner: str = ""  # the client address that created it: its quota counts it
+    expires: float = 0.0  # when it ends unless changed or followed (see `expiry`)
 
     def public(self) -> dict[str, Any]:
         """What anyone may read: never the presenter's token."""
@@ -42,6 +49,15 @@ class VersionConflict(Exception):
 
 class StoreFull(Exception):
     """As many sessions as the store may hold are live."""
+
+
+class QuotaFull(Exception):
+    """The client address holds `most` live sessions, as many as one address may; the first of
+    them ends in `retry_after` seconds, unless it is changed or followed."""
+
+    def __init__(self, most: int, retry_after: float) -> None:
+        super().__init__(f"{most} live; one ends in {retry_after:.0f} s")
+        self.most, self.retry_after = most, retry_after
 
 
 class StoreUnavailable(Exception):
@@ -68,12 +84,33 @@ def unavailable_on(*failures: type[Exception]
     return mark
 
 
+@dataclass(frozen=True)
+class Lifetime:
+    """How long sessions live and how many there may be: a session ends `idle` seconds after
+    its last change or the last time it was seen followed (`touch`), and `ttl` seconds after
+    its last change at the latest; `max_sessions` are live at once, `per_owner` of one
+    client address."""
+
+    ttl: float
+    idle: float
+    max_sessions: int
+    per_owner: int
+
+    def expiry(self, updated: float, seen: float) -> float:
+        return min(updated + self.ttl, seen + self.idle)
+
+
 class SessionStore(Protocol):
     # Every call may raise StoreUnavailable.
 
-    async def create(self, page: str, state: dict[str, Any]) -> tuple[Session, str]:
+    async def room_for(self, owner: str) -> None:
+        """Raises StoreFull or QuotaFull when a session `owner` creates now would be refused
+        (checked again, atomically, by `create`): the work of a create is spared."""
+
+    async def create(self, page: str, state: dict[str, Any], owner: str = ""
+                     ) -> tuple[Session, str]:
         """A new session at version 1, and its presenter token (kept only as a hash); raises
-        StoreFull when as many as allowed are live."""
+        StoreFull when as many as allowed are live, QuotaFull when `owner` holds its share."""
 
     async def get(self, session_id: str) -> Session | None:
         """The session, or None when there is none or it has expired."""
@@ -87,6 +124,12 @@ class SessionStore(Protocol):
 
     async def delete(self, session_id: str) -> bool:
         """Removes the session; False when there was none."""
+
+    async def touch(self, session_ids: list[str]) -> None:
+        """The sessions are followed now: their idle time starts again (not past `ttl`)."""
+
+    async def ping(self) -> None:
+        """Answers when the store can take calls; raises StoreUnavailable when not."""
 
     async def close(self) -> None:
         """Releases what the store holds open."""
@@ -114,7 +157,8 @@ def token_matches(token: str, stored_hash: str) -> bool:
 
 
 def normal_code(code: str) -> str:
-    return code.strip().upper()
+    """As typed (any case, spaces or a dash between groups), as stored."""
+    return "".join(code.split()).replace("-", "").upper()
 
 
 def now() -> float:

@@ -15,9 +15,9 @@ async function join(code) {
     input.setAttribute('aria-invalid', 'true');
     input.setAttribute('aria-describedby', 'join-message');
     message.id = 'join-message';
-    message.textContent = error.status === 404
-      ? `No class is live with the code “${typed}”: check the letters on the screen.`
-      : `Could not reach the server: ${error.message}`;
+    const wrong = `No class is live with the code “${typed}”: check the letters on the screen.`;
+    const tooMany = 'Too many wrong codes from this network: wait a minute, then try again.';
+    message.textContent = { 404: wrong, 429: tooMany }[error.status] ?? `Could not reach the server: ${error.message}`;
     message.hidden = false;
   }
 }

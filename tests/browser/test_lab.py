@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import settled_epoch
+from tests.browser.conftest import settle, settled_epoch
 
 DEFAULT = {"dataset": {"name": "circle", "task": "classification", "n": 500, "noise": 0,
                        "seed": 1, "test_fraction": 0.5}}
@@ -84,6 +84,7 @@ def test_changing_the_data_set_starts_over_and_lands_in_the_url(watched, base_ur
     expect(page.locator("#epoch")).to_have_text("000000")
     url = page.url
     assert "lab=" in url
+    settle(page)  # the new data set's points may still be on their way: navigating cancels them
     page.goto(url)
     page.wait_for_selector("body.ready")
     expect(page.locator(".dataset[data-name='xor']")).to_have_attribute("aria-pressed", "true")

@@ -35,7 +35,7 @@ def start_presenting(browser, base_url, path):
     dialog = teacher.locator("#present")
     expect(dialog).to_be_visible()
     code = dialog.locator(".present-code").inner_text()
-    assert re.fullmatch(r"[A-Z0-9]{6}", code)
+    assert re.fullmatch(r"[A-Z0-9]{8}", code)
     expect(dialog.locator(".present-url")).to_have_text(re.compile(r"/join$"))
     qr = dialog.locator(".present-qr")
     expect(qr).to_have_attribute("src", re.compile(r"^/s/[\w-]+/qr\.svg$"))

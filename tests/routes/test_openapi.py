@@ -19,7 +19,7 @@ def validate(answer: dict, schema_name: str) -> None:
 def test_operations_have_names_a_generated_client_reads_well():
     ids = sorted(op["operationId"] for path in SPEC["paths"].values() for op in path.values())
     assert ids == sorted(["trace", "network", "lossSlice", "code", "listPresets", "getPreset",
-                          "train", "datasets", "health", "getCatalog", "createSession",
+                          "train", "datasets", "health", "ready", "getCatalog", "createSession",
                           "getSession", "joinSession", "changeSession", "endSession",
                           "followSession"])
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.routes.sessions import CREATE_EXAMPLE
-from app.sessions.store import CODE_ALPHABET
+from app.sessions.store import CODE_ALPHABET, CODE_LENGTH
 from app.settings import Settings
 from tests.conftest import flush_redis, run_async
 
@@ -59,15 +59,17 @@ def auth(session):
 
 
 def at_step(step):
+    """The example's state at small step number `step`, a position in the index form (links
+    made before steps were named; still valid)."""
     state = copy.deepcopy(STEP)
-    state["position"]["step"] = step
+    state["position"] = {"iteration": state["position"]["iteration"], "step": step}
     return state
 
 
 def test_a_session_is_created_with_a_code_and_a_token(client):
     s = create(client)
     assert s["version"] == 1 and s["page"] == "step" and s["state"] == STEP
-    assert re.fullmatch(f"[{CODE_ALPHABET}]{{6}}", s["join_code"])
+    assert re.fullmatch(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}", s["join_code"])
     assert len(s["presenter_token"]) >= 22  # 128 bits of base64url at the least
     assert len(s["id"]) >= 16
 

@@ -86,7 +86,7 @@ def test_real_session_answers_and_events_validate_against_their_schemas(client, 
     # What its followers are sent, as the stream sends it.
     room = client.app.state.classroom
     session = run_on_portal(client, room.store.get(answer["id"]))
-    event = room.events(session)[1].decode()
+    event = room.prepare_now(session.page, session.state, session.version).full.decode()
     data = json.loads(next(line[6:] for line in event.splitlines() if line.startswith("data: ")))
     assert data["page"] == kind and data["version"] == 1
     validate(data, {"$ref": "#/components/schemas/SessionEvent"})

@@ -63,18 +63,18 @@ def test_taking_from_an_empty_mailbox_waits_then_answers_none():
     assert asyncio.run(scenario()) is None
 
 
-def test_followers_are_counted_until_they_leave():
+def test_a_session_is_followed_until_its_last_follower_leaves():
     async def scenario():
         hub = Hub()
         a, b = hub.subscribe("s"), hub.subscribe("s")
-        counts = [hub.followers("s")]
+        followed = [hub.followed()]
         hub.unsubscribe("s", a)
-        counts.append(hub.followers("s"))
+        followed.append(hub.followed())
         hub.unsubscribe("s", b)
-        counts.append(hub.followers("s"))
-        return counts
+        followed.append(hub.followed())
+        return followed
 
-    assert asyncio.run(scenario()) == [2, 1, 0]
+    assert asyncio.run(scenario()) == [["s"], ["s"], []]
 
 
 def test_followers_asking_at_once_share_one_read():

@@ -15,7 +15,9 @@ export function createPresentDialog(dialog, { onStop }) {
 
   /** @param {{id: string, join_code: string}} session */
   function open(session) {
-    dialog.querySelector('.present-url').textContent = `${location.host}/join`;
+    // The server says where students join (its public address), as its QR code encodes it.
+    const where = dialog.querySelector('.present-url');
+    where.textContent = where.dataset.join || `${location.host}/join`;
     dialog.querySelector('.present-code').textContent = session.join_code;
     dialog.querySelector('.present-qr').src = `/s/${encodeURIComponent(session.id)}/qr.svg`;
     if (!dialog.open) dialog.showModal();

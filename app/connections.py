@@ -25,7 +25,9 @@ from app.responses import JSONBytes
 
 RESERVED_DESCRIPTORS = 64  # for the database, static files, logs, and the listening socket
 MIN_CONNECTIONS = 16
-UNCOUNTED_PATHS = ("/api/v1/health",)  # liveness answers at once, whoever asks and how often
+# Liveness and readiness answer at once, whoever asks and how often (an orchestrator's probe
+# may share the address of a client at its cap).
+UNCOUNTED_PATHS = ("/api/v1/health", "/api/v1/ready")
 # Event streams have caps of their own: a class reconnecting at once (400 streams from one
 # address behind a NAT) must not meet the cap on requests in flight first.
 STREAM_PATH = re.compile(r"/api/v1/sessions/[^/]+/events")

@@ -140,9 +140,9 @@ def test_followers_are_caught_up_from_the_store(kind, request, tmp_path):
         assert await store.put(kept.id, 1, at_step(4)) == 2  # stored, never published here
         await store.delete(gone.id)
         await room.catch_up()
-        version, event = queues[kept.id].get_nowait()
+        version, event = await queues[kept.id].take(0)
         assert version == 2 and b'"step":4' in event
-        assert queues[gone.id].get_nowait() is END
+        assert await queues[gone.id].take(0) is END
         await room.close()
 
     run_async(scenario)

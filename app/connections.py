@@ -10,6 +10,7 @@ event stream together may take, so /api/v1/health and other clients always find 
 that, each address has a cap on requests in flight and on open event streams (settings),
 answered with 429 and Retry-After, as is the server's own cap on streams (503)."""
 
+import ipaddress
 import logging
 import math
 import re
@@ -143,9 +144,26 @@ def expects_body(scope: Scope) -> bool:
     return headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
 
 
+def address_key(host: str) -> str:
+    """A client address as every cap counts it: an IPv6 address by its /64, the block one host
+    or home is given (else one machine is many clients by changing the last bits), an IPv4
+    client on a dual-stack socket as IPv4."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # a test client's name, a Unix socket's path
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def client_address(scope: Scope) -> str:
+    """The client's address from the request (behind a proxy uvicorn trusts, the forwarded
+    one: its --forwarded-allow-ips)."""
     client = scope.get("client")
-    return client[0] if client else "unknown"
+    return address_key(client[0]) if client else "unknown"
 
 
 class ClientLimits:

@@ -29,7 +29,13 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from app.connections import CONNECTION, OncePerSecond, cap_for_one, connection_cap
+from app.connections import (
+    CONNECTION,
+    OncePerSecond,
+    address_key,
+    cap_for_one,
+    connection_cap,
+)
 from app.main import create_app
 from app.settings import Settings
 
@@ -168,7 +174,8 @@ CONNECTIONS = ConnectionBook()
 
 
 def address_of(peer: Any) -> str:
-    return peer[0] if isinstance(peer, tuple) and peer else "local"
+    """The address a connection comes from (not a forwarded one: this is the socket's peer)."""
+    return address_key(peer[0]) if isinstance(peer, tuple) and peer else "local"
 
 
 class GuardedH11Protocol(H11Protocol):

@@ -311,3 +311,15 @@ def test_streams_opened_at_once_meet_the_stream_caps_not_the_request_cap():
     assert counts == ({"10.0.0.9": 5}, {"10.0.0.9": 2})
     assert streams == {200: 5, 429: 2} and others == {200: 2, 429: 2}
     assert after == (Counter(), Counter())  # every hold given back
+
+
+def test_an_ipv6_client_is_counted_by_its_block():
+    """Else one machine is as many clients as the last 64 bits of its address allow."""
+    from app.connections import address_key
+    from app.server import address_of
+
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::9") == (
+        "2001:db8:1:2::/64")
+    assert address_key("::ffff:10.0.0.7") == address_of(("::ffff:10.0.0.7", 80, 0, 0)) == (
+        "10.0.0.7")
+    assert address_key("10.0.0.7") == "10.0.0.7" and address_of("") == "local"

@@ -6,25 +6,18 @@ block one host or home is given, so one machine cannot be many clients by changi
 bits of its address.
 """
 
-import ipaddress
 import time
 
 from fastapi import Request
+
+from app.connections import address_key
 
 BUCKETS = 100_000  # addresses remembered at once (a few MB); past it, full buckets are forgotten
 
 
 def client_address(request: Request) -> str:
-    host = request.client.host if request.client else ""
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return host  # a test client's name, a Unix socket's path
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:  # an IPv4 client on a dual-stack socket
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+    """As the connection caps count it (app.connections.address_key)."""
+    return address_key(request.client.host if request.client else "")
 
 
 class JoinLimiter:

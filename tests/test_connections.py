@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, run_async
 
 STEP = {"setup": {"network": {"layers": [1, 1], "activations": ["linear"],
                               "weights": [[[1.0]]], "biases": [[0.0]]},
@@ -307,7 +307,7 @@ def test_streams_opened_at_once_meet_the_stream_caps_not_the_request_cap():
         done = await asyncio.gather(*streams, *others)
         return counts, Counter(done[:7]), Counter(done[7:]), (book.streams, book.requests)
 
-    counts, streams, others, after = asyncio.run(scenario())
+    counts, streams, others, after = run_async(scenario)
     assert counts == ({"10.0.0.9": 5}, {"10.0.0.9": 2})
     assert streams == {200: 5, 429: 2} and others == {200: 2, 429: 2}
     assert after == (Counter(), Counter())  # every hold given back

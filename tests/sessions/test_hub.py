@@ -5,6 +5,7 @@ end of a session is never replaced by a change."""
 import asyncio
 
 from app.sessions.hub import END, RECONNECT, Hub
+from tests.conftest import run_async
 
 
 def test_a_follower_that_never_reads_holds_one_event_however_many_are_published():
@@ -16,7 +17,7 @@ def test_a_follower_that_never_reads_holds_one_event_however_many_are_published(
         return slow.item
 
     # One event, the newest, in full: the follower missed the changes in between.
-    assert asyncio.run(scenario()) == (1000, b"full 1000")
+    assert run_async(scenario) == (1000, b"full 1000")
 
 
 def test_a_follower_that_keeps_up_gets_each_change_as_it_is():
@@ -29,7 +30,7 @@ def test_a_follower_that_keeps_up_gets_each_change_as_it_is():
             got.append(await mailbox.take(1))
         return got
 
-    assert asyncio.run(scenario()) == [(1, b"change 1"), (2, b"change 2"), (3, b"change 3")]
+    assert run_async(scenario) == [(1, b"change 1"), (2, b"change 2"), (3, b"change 3")]
 
 
 def test_the_end_is_not_replaced_by_a_later_change():
@@ -41,7 +42,7 @@ def test_the_end_is_not_replaced_by_a_later_change():
         hub.publish("s", 2, b"two")
         return [await mailbox.take(1), await mailbox.take(1)]
 
-    assert asyncio.run(scenario()) == [END, END]
+    assert run_async(scenario) == [END, END]
 
 
 def test_losing_the_feed_ends_every_stream():
@@ -52,7 +53,7 @@ def test_losing_the_feed_ends_every_stream():
         hub.drop_all()
         return [await box.take(1) for box in boxes]
 
-    assert asyncio.run(scenario()) == [RECONNECT, RECONNECT]
+    assert run_async(scenario) == [RECONNECT, RECONNECT]
 
 
 def test_taking_from_an_empty_mailbox_waits_then_answers_none():
@@ -60,7 +61,7 @@ def test_taking_from_an_empty_mailbox_waits_then_answers_none():
         hub = Hub()
         return await hub.subscribe("s").take(0.01)
 
-    assert asyncio.run(scenario()) is None
+    assert run_async(scenario) is None
 
 
 def test_a_session_is_followed_until_its_last_follower_leaves():
@@ -74,7 +75,7 @@ def test_a_session_is_followed_until_its_last_follower_leaves():
         followed.append(hub.followed())
         return followed
 
-    assert asyncio.run(scenario()) == [["s"], ["s"], []]
+    assert run_async(scenario) == [["s"], ["s"], []]
 
 
 def test_followers_asking_at_once_share_one_read():
@@ -95,6 +96,6 @@ def test_followers_asking_at_once_share_one_read():
         later = await hub.read_once("s", read)  # once done, a new read
         return len(reads), results, later
 
-    count, results, later = asyncio.run(scenario())
+    count, results, later = run_async(scenario)
     assert count == 2 and later == {"version": 7}
     assert all(r is results[0] for r in results)

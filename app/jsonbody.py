@@ -30,6 +30,10 @@ def parse(body: bytes) -> Any:
         return json.loads(body)  # the standard parser's NaN, or its own error
     except RecursionError:  # nested less deep than orjson's limit, deeper than Python's stack
         raise too_deep() from None
+    except json.JSONDecodeError as error:  # where it broke, not a bare character offset
+        raise problem(422, "body", "json_invalid",
+                      f"the body is not valid JSON: {error.msg} at line {error.lineno}, "
+                      f"column {error.colno}") from None
 
 
 def too_deep() -> Exception:

@@ -46,6 +46,15 @@ test('Adam: the second step\'s moments and their unbiased m̂, v̂, in two stage
   assert.equal(parameterUpdate(ctx, { kind: 'bias', layer: 1, row: 0 }).frozen, true);
 });
 
+test('Adam squares a gradient written with a power of ten inside brackets', () => {
+  const c = traced('adam with none');
+  const ctx = contextOf(c);
+  const texts = buildSteps(c.network.layers, c.setup).filter((s) => s.stage === 'moments').map((s) => said(describeStep(s, ctx)));
+  const all = texts.join('\n');
+  assert.match(all, /\(\d\.\d+·10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+\)²/); // the first layer's tiny gradients, e.g. (4.39·10⁻⁴)²
+  assert.doesNotMatch(all, /\d·10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+²/); // never 4.39·10⁻⁴², which reads as a power of 42
+});
+
 test('plain descent keeps no state: the inspector shows only a penalty', () => {
   const plain = parameterUpdate(contextOf(traced('classic')), W5);
   assert.equal(OPTIMIZER_MODULES.sgd.inspect(plain, small), null);

@@ -93,7 +93,9 @@ def test_malformed_json_is_422(client):
     response = client.post("/api/v1/trace", content="{not json",
                            headers={"content-type": "application/json"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["type"] == "json_invalid"
+    error = response.json()["detail"][0]
+    assert error["type"] == "json_invalid" and error["field"] == "body"  # not an offset
+    assert error["msg"].endswith("at line 1, column 2")
 
 
 def test_too_many_examples(client):

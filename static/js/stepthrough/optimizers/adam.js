@@ -27,6 +27,8 @@ function rows(p, stage, h) {
   const { ctx, f, ft, setup } = h;
   const s = (v) => fmtSmall(v, ctx.decimals);
   const sb = (v) => bracket(s(v));
+  // A square needs its base in brackets when negative or written with a power of ten.
+  const squared = (v) => (s(v).includes('·') ? `(${s(v)})²` : `${sb(v)}²`);
   const u = h.update(p);
   const name = paramSymbol(p, h);
   if (u.frozen) return stage === 'step' ? [frozenRow(row(name), u.w, f)] : [];
@@ -48,7 +50,7 @@ function rows(p, stage, h) {
       ...line(mi('m'), '←', row(mi('β', '1'), mo('·'), mi('m'), mo('+'), flat(mn('1'), mo('−'), mi('β', '1')), mo('·'), mi('g')),
         row(times(b1, sb(u.m.before)), mo('+'), times(complement(b1), sb(u.g))), mn(s(u.m.after)), true),
       ...line(mi('v'), '←', row(mi('β', '2'), mo('·'), mi('v'), mo('+'), flat(mn('1'), mo('−'), mi('β', '2')), mo('·'), mi('g', null, '2')),
-        row(times(b2, s(u.v.before)), mo('+'), times(complement(b2), `${sb(u.g)}²`)), mn(s(u.v.after)), true),
+        row(times(b2, s(u.v.before)), mo('+'), times(complement(b2), squared(u.g))), mn(s(u.v.after)), true),
     ];
   }
   return [

@@ -35,12 +35,16 @@ def server_process(core: int | None = 0, command: str = "uvicorn"
     if command == "cli":
         command = [sys.executable, "-m", "app.cli", "--port", str(port)]
     else:
-        command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-                   "--port", str(port), "--workers", "1", "--log-level", "warning",
-                   "--no-access-log"]
+        # The app as a serving process runs it (served_app: the collector tuned, as shipped);
+        # importing app.main no longer does that, and an untuned collector pauses the server
+        # for 100 ms and more under a thousand followers.
+        command = [sys.executable, "-m", "uvicorn", "app.server:served_app", "--factory",
+                   "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                   "--log-level", "warning", "--no-access-log"]
     if core is not None and shutil_which("taskset"):
         command = ["taskset", "-c", str(core)] + command
-    process = subprocess.Popen(command, cwd=ROOT)
+    env = {"BACKPROP_VIZ_LOG_LEVEL": "warning", **os.environ}
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20

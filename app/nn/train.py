@@ -17,10 +17,8 @@ from app.nn.divergence import diverged
 from app.nn.losses import LOSSES
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer
-from app.nn.regularizers import NAMES as REGULARIZER_NAMES
 from app.nn.regularizers import REGULARIZERS
 
-REGULARIZATION = REGULARIZER_NAMES
 # A neuron counts as saturated for an example where its activation's slope is below this share
 # of the slope's largest value (its entry's max_slope): gradients through it nearly vanish.
 SATURATION = 0.05

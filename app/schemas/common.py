@@ -18,7 +18,7 @@ from app.nn.activations import ACTIVATIONS, HIDDEN, OUTPUT_ONLY
 from app.nn.losses import LOSSES, REQUIRED_OUTPUT
 from app.nn.network import INIT_SCHEMES, Network, init_network
 from app.nn.optimizers import HYPERPARAMETERS, OPTIMIZERS, STATE_KEYS, Optimizer
-from app.nn.train import REGULARIZATION
+from app.nn.regularizers import NAMES as REGULARIZATION
 from app.schemas.limits import (
     MAX_ABS_VALUE,
     MAX_EPOCH_NUMBER,

@@ -24,7 +24,6 @@ from app.nn.network import Network
 from app.nn.optimizers import Optimizer
 from app.responses import network_json, optimizer_json, slice_json, trace_json
 from app.schemas.engine import TraceRequest
-from app.schemas.lab import DatasetSpec
 from app.schemas.limits import (
     MAX_FRAME_SECONDS,
     MAX_FRAME_WORK,
@@ -171,11 +170,6 @@ def step_frame(state: StepState, cache: NetworkCache, stopped: Callable[[], bool
     return frame
 
 
-def lab_dataset(state: LabState) -> DatasetSpec:
-    """The data set a lab state trains on, as the lab page asks /datasets for it."""
-    return state.settings.dataset_spec()
-
-
-def lab_data(spec: DatasetSpec) -> dict[str, Any]:
-    """The points, exactly as POST /api/v1/datasets answers them."""
-    return dataset_answer(spec)
+def lab_data(state: LabState) -> dict[str, Any]:
+    """The points a lab state trains on, exactly as POST /api/v1/datasets answers them."""
+    return dataset_answer(state.settings.dataset_spec())

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.schemas.sessions import PAGE_SCHEMAS, LabState, PageKind, PageSchemas, StepState
-from app.sessions.frames import NetworkCache, lab_data, lab_dataset, step_frame
+from app.sessions.frames import NetworkCache, lab_data, step_frame
 
 
 class Frames(Protocol):
@@ -51,11 +51,11 @@ class LabFrames:
         self.sent: dict[str, str] = {}  # per session: the data set its followers have
 
     def compute(self, state: LabState, stopped: Callable[[], bool]) -> dict[str, Any]:
-        return {"data": lab_data(lab_dataset(state))}
+        return {"data": lab_data(state)}
 
     def change(self, session_id: str, state: LabState, full: dict[str, Any]
                ) -> dict[str, Any] | None:
-        key = lab_dataset(state).model_dump_json()
+        key = state.settings.dataset_spec().model_dump_json()
         changed = self.sent.get(session_id) != key
         self.sent[session_id] = key
         return None if changed else {"data": None}

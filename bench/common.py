@@ -78,3 +78,18 @@ def other_core_affinity(core: int = 0) -> None:
     """Moves this process off the server's core, when there is another one."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1 if core == 0 else 0})
+
+
+def report(label: str, value: float, baseline: float, target: float, unit: str = "",
+           *, higher_is_better: bool = True, width: int = 44) -> bool:
+    """Prints one figure beside its ratio to a baseline measured in the same run, and the
+    target for that ratio; a ratio on the wrong side of it is printed as a WARNING (machines are
+    noisy, so a bench warns and CI shows it, but nothing fails on time). Returns whether the
+    target was met."""
+    ratio = value / baseline if baseline else float("inf")
+    met = ratio >= target if higher_is_better else ratio <= target
+    sign, side = (">=", "below") if higher_is_better else ("<=", "above")
+    warning = "" if met else f"   WARNING: {side} target"
+    print(f"{label + ':':<{width}}{value:9.1f} {unit:<10} ratio {ratio:5.2f}  "
+          f"(target {sign} {target:g}){warning}", flush=True)
+    return met

@@ -99,3 +99,62 @@ def test_followers_asking_at_once_share_one_read():
     count, results, later = run_async(scenario)
     assert count == 2 and later == {"version": 7}
     assert all(r is results[0] for r in results)
+
+
+def counting_timers(loop: asyncio.AbstractEventLoop) -> list:
+    """The timers the loop is asked for from here on (each wait's deadline is one)."""
+    handles = []
+    call_at = loop.call_at
+
+    def counted(*args, **kwargs):
+        handles.append(call_at(*args, **kwargs))
+        return handles[-1]
+
+    loop.call_at = counted
+    return handles
+
+
+def test_a_follower_waiting_for_each_of_many_changes_puts_one_timer_on_the_loop():
+    async def scenario():
+        hub = Hub()
+        mailbox = hub.subscribe("s")
+        timers = counting_timers(asyncio.get_running_loop())
+        got = []
+        for version in range(1, 101):
+            waiting = asyncio.ensure_future(mailbox.take(15))
+            await asyncio.sleep(0)  # it waits
+            hub.publish("s", version, b"change %d" % version)
+            got.append(await waiting)
+        return got, timers
+
+    got, timers = run_async(scenario)
+    assert got == [(v, b"change %d" % v) for v in range(1, 101)]
+    assert len(timers) == 1
+
+
+def test_a_wait_is_not_cut_short_by_the_deadline_of_an_earlier_one():
+    async def scenario():
+        hub = Hub()
+        mailbox = hub.subscribe("s")
+        hub.publish("s", 1, b"one")
+        first = await mailbox.take(0.05)  # took at once; its timer stays set for 0.05 s
+        later = asyncio.ensure_future(mailbox.take(10))
+        await asyncio.sleep(0.2)  # the first wait's timer has fired meanwhile
+        hub.publish("s", 2, b"two")
+        return first, await later
+
+    assert run_async(scenario) == ((1, b"one"), (2, b"two"))
+
+
+def test_a_follower_that_leaves_leaves_no_timer():
+    async def scenario():
+        hub = Hub()
+        mailbox = hub.subscribe("s")
+        timers = counting_timers(asyncio.get_running_loop())
+        waiting = asyncio.ensure_future(mailbox.take(15))
+        await asyncio.sleep(0)
+        waiting.cancel()  # the follower's stream ends
+        hub.unsubscribe("s", mailbox)
+        return [timer.cancelled() for timer in timers]
+
+    assert run_async(scenario) == [True]

@@ -221,6 +221,9 @@ class Unguarded:
     async def taken(self, timeout: float) -> bool:
         return True
 
+    def write(self, piece: bytes | memoryview) -> bool:
+        return False  # the ASGI way: yielded to the response
+
     def drop(self) -> None:
         pass
 

@@ -88,7 +88,8 @@ def unacknowledged(sock: Any) -> int:
 class FollowerConnection:
     """What an event stream may ask of its connection (app.connections.stream_connection):
     to hold what is written to one write at a time, whether the last write has left our
-    buffer, whether it has been taken (and acknowledged by the client), and to drop it."""
+    buffer, whether it has been taken (and acknowledged by the client), to write to it
+    directly, and to drop it."""
 
     def __init__(self, protocol: H11Protocol) -> None:
         self.protocol = protocol
@@ -136,6 +137,23 @@ class FollowerConnection:
             return True
         except TimeoutError:
             return False
+
+    def write(self, piece: bytes | memoryview) -> bool:
+        """Writes a piece of the stream's body straight to the socket, framed as h11 frames it
+        (a chunk; as it is to an HTTP/1.0 client): an event to a thousand followers is a
+        thousand writes of the same bytes, not a thousand passes through the ASGI layers,
+        uvicorn and h11. False where no body is being sent (HEAD, a response ended, a client
+        gone): the caller sends the piece the ASGI way, which knows what to do with it."""
+        cycle, transport = self.protocol.cycle, self.protocol.transport
+        if (cycle is None or not cycle.response_started or cycle.response_complete
+                or cycle.disconnected or cycle.scope["method"] == "HEAD"
+                or transport.is_closing()):
+            return False
+        if (self.protocol.conn.their_http_version or b"1.0") >= b"1.1":
+            transport.write(b"%x\r\n%b\r\n" % (len(piece), piece))
+        else:
+            transport.write(piece)
+        return True
 
     def drop(self) -> None:
         self.protocol.transport.abort()  # at once: close() would wait to send the buffer

@@ -161,3 +161,70 @@ def test_a_follower_keeps_no_copy_of_the_state(tmp_path):
         for sock in followers:
             sock.close()
     assert kept == 0
+
+
+def read_until_closed_or(sock: socket.socket, enough) -> bytes:
+    data = b""
+    while not enough(data):
+        more = sock.recv(65536)
+        if not more:
+            break
+        data += more
+    return data
+
+
+def dechunk(body: bytes) -> bytes:
+    """A chunked body's data, asserting each chunk is framed as HTTP/1.1 says."""
+    data = b""
+    while body:
+        size_line, _, body = body.partition(b"\r\n")
+        size = int(size_line, 16)
+        assert body[size:size + 2] == b"\r\n", body[:size + 2]
+        data, body = data + body[:size], body[size + 2:]
+    return data
+
+
+def test_events_written_straight_to_the_socket_are_framed_as_the_client_reads_them(tmp_path):
+    """The guarded protocol writes each event to the socket itself (FollowerConnection.write):
+    chunks to an HTTP/1.1 client, the bare stream to an HTTP/1.0 one, nothing after a HEAD."""
+    with server_thread(Settings(db=str(tmp_path / "s.db"))) as (port, _):
+        base = f"http://127.0.0.1:{port}"
+        created = httpx.post(f"{base}/api/v1/sessions", timeout=30,
+                             json={"page": "step", "state": large_state(0.1)}).json()
+        events = f"/api/v1/sessions/{created['id']}/events"
+        answers = {}
+        for version in ("1.1", "1.0"):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+            sock.sendall(f"GET {events} HTTP/{version}\r\nHost: x\r\n\r\n".encode())
+            answers[version] = sock
+        head = socket.create_connection(("127.0.0.1", port), timeout=30)
+        head.sendall(f"HEAD {events} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                     .encode())
+        head_answer = read_until_closed_or(head, lambda d: False)
+        head.close()
+        first = {v: read_until_closed_or(s, lambda d: b"\nid: 1\n\n" in d)
+                 for v, s in answers.items()}
+        httpx.put(f"{base}/api/v1/sessions/{created['id']}/state", timeout=30,
+                  headers={"authorization": f"Bearer {created['presenter_token']}"},
+                  json={"version": 1, "state": large_state(0.2)}).raise_for_status()
+        httpx.delete(f"{base}/api/v1/sessions/{created['id']}", timeout=30,
+                     headers={"authorization": f"Bearer {created['presenter_token']}"})
+        whole = {v: first[v] + read_until_closed_or(s, lambda d: d.endswith(b"0\r\n\r\n"))
+                 for v, s in answers.items()}
+        for sock in answers.values():
+            sock.close()
+
+    heads, bodies = {}, {}
+    for version, raw in whole.items():
+        heads[version], _, bodies[version] = raw.partition(b"\r\n\r\n")
+    assert b"transfer-encoding: chunked" in heads["1.1"].lower()
+    assert b"transfer-encoding" not in heads["1.0"].lower()
+    stream = dechunk(bodies["1.1"])
+    assert stream == bodies["1.0"]  # the same events, framed for each
+    assert stream.startswith(b": backprop-viz session\nretry: 1000\n\n")
+    assert stream.count(b"event: state\n") == 2 and stream.endswith(b"event: end\ndata: "
+                                                                    b'{"ended": true}\n\n')
+    assert len(stream) > 2 * 300_000  # each event, some 400 KB, went out in pieces
+    status, _, rest = head_answer.partition(b"\r\n")
+    assert status.startswith(b"HTTP/1.1 200") and rest.endswith(b"\r\n\r\n")
+    assert b"event:" not in rest

@@ -319,7 +319,8 @@ async def events(request: Request, session_id: str,
                     if not await connection.drained(send_timeout):
                         connection.drop()
                         return
-                    yield piece
+                    if not connection.write(piece):  # straight to the socket where it can
+                        yield piece
                 if chunk is END_EVENT:
                     return
                 chunk = await next_chunk()

@@ -47,7 +47,7 @@ def server_process(core: int | None = 0, command: str = "uvicorn"
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a machine busy with other work starts it slowly
         while True:
             try:
                 urllib.request.urlopen(base + "/api/v1/health", timeout=1).read()
@@ -93,3 +93,16 @@ def report(label: str, value: float, baseline: float, target: float, unit: str =
     print(f"{label + ':':<{width}}{value:9.1f} {unit:<10} ratio {ratio:5.2f}  "
           f"(target {sign} {target:g}){warning}", flush=True)
     return met
+
+
+def report_within(label: str, value: float, baseline: float, bound: float, unit: str = "",
+                  *, width: int = 44) -> bool:
+    """`report` for a figure whose target is a bound on the figure itself (a latency the
+    issue caps, say): its ratio to the same run's baseline is printed, with the bound over that
+    baseline as the ratio's target, so the WARNING says exactly that the bound was missed."""
+    if baseline:
+        target = bound / baseline
+    else:  # no ratio to print: the target says only whether the bound was met
+        target = float("inf") if value <= bound else 0.0
+    return report(f"{label} (<= {bound:g} {unit})", value, baseline, target, unit,
+                  higher_is_better=False, width=width)

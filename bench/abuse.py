@@ -19,6 +19,9 @@ other core, from 127.0.0.1:
 
 --quick (for CI) measures 2 s a phase with a fifth of the connections, under `ulimit -n 256`:
 the whole run takes about 30 s; the full one about 90 s.
+
+The target (issue #16: /health keeps answering whatever one client does): no /health check
+fails, and its p99 stays under 1 s, the default timeout of a Kubernetes liveness probe.
 """
 
 import argparse
@@ -38,11 +41,18 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import ROOT, free_port, other_core_affinity, shutil_which  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    free_port,
+    other_core_affinity,
+    report_within,
+    shutil_which,
+)
 from bench.load import rss_mb  # noqa: E402
 
 HOST, OTHER = "127.0.0.1", "127.0.0.2"  # the attacker's address, and another client's
 HEALTH_TIMEOUT = 2.0
+HEALTH_P99_MS = 1000.0  # a Kubernetes liveness probe's default timeout
 SMALL = {"setup": {"network": {"layers": [1, 1], "activations": ["linear"],
                                "weights": [[[1.0]]], "biases": [[0.0]]},
                    "loss": "mse", "inputs": [[1.0]], "targets": [[0.5]]}}
@@ -86,7 +96,7 @@ def server(folder: str, descriptors: int) -> Iterator[tuple[int, int, Path]]:
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=out, preexec_fn=limit)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a busy machine starts it slowly
         while asyncio.run(status_of("GET", port, "/api/v1/health")) != 200:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the server did not start: " + log.read_text()[-2000:])
@@ -309,7 +319,7 @@ async def phase(port: int, attack: Attack | None, n: int, seconds: float
     return latencies, failures, got
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="measured per phase")
     parser.add_argument("--descriptors", type=int, help="the server's ulimit -n (1024; 256 "
@@ -317,7 +327,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 s a phase, a fifth as many")
     parser.add_argument("--only", help="the attacks whose names contain this")
     parser.add_argument("--probe", type=int, help=argparse.SUPPRESS)  # the health checker
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.probe:
         print(json.dumps(asyncio.run(probe_health(args.probe, args.seconds))))
         return
@@ -341,6 +351,11 @@ def main() -> None:
               f"server RSS {before:.0f} -> {after:.0f} MB; {len(lines)} log lines "
               f"({sum('Traceback' in line for line in lines)} tracebacks)"
               + (f"\n    {got}" if got else ""), flush=True)
+        if attack is not None:
+            report_within(f"{name}: /health p99 / quiet", 1000 * p99(latencies), 1000 * base,
+                          HEALTH_P99_MS, "ms", width=66)
+        if failures:
+            print(f"{name}: {failures} /health checks failed   WARNING: the target is none")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ def run_one(name: str, args: list[str], timeout: float, folder: Path = FOLDER) -
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, str(path), *args], cwd=folder.parent,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               errors="replace",
                                env={**os.environ, "PYTHONUNBUFFERED": "1"},
                                start_new_session=True)
     timed_out = threading.Event()

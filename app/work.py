@@ -52,7 +52,8 @@ WORKERS = usable_cores()
 # A class of thirty to sixty students playing the lab holds one request each in the pool; more
 # than that waiting is overload, told to come back.
 QUEUE = max(64, 32 * WORKERS)
-# About ten epochs of the lab's default network: a turn change costs tens of microseconds.
+# Six epochs or so of the lab's default network (today's engine); a turn change costs about
+# ten microseconds.
 SLICE_SECONDS = 0.005
 # A newly active address goes first; this much lets a light client (a /trace every 100 ms)
 # keep going first even while it uses a little more than its share.

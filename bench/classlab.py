@@ -22,16 +22,16 @@ what it got against a student's share.
 
 import argparse
 import asyncio
-import multiprocessing
+import json
 import statistics
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
 import numpy as np
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.schemas.lab import TrainRequest  # noqa: E402
@@ -41,7 +41,7 @@ from app.schemas.limits import (  # noqa: E402
     MAX_LAYER_STEPS,
     MAX_TRAIN_WORK,
 )
-from bench.common import other_core_affinity, report, server  # noqa: E402
+from bench.common import ROOT, other_core_affinity, report, server  # noqa: E402
 
 # How long a playing page wants one /train call to take; must match the play loop's own
 # constant in static/js/lab/play.js (the PLAY change), or this bench measures another page.
@@ -54,6 +54,7 @@ FAIR_SPREAD = 0.5  # the slowest student gets at least half what the fastest doe
 KEPT = 0.75  # the class together trains at least this share of what one student alone does
 TRACE_EVERY = 0.1  # a student stepping through, faster than anyone clicks
 GREEDY_LOOPS = 10
+STEPPER_ADDRESS, GREEDY_ADDRESS = "127.0.0.250", "127.0.0.251"
 
 LAB = {"network": {"layers": [2, 4, 2, 1], "activations": ["tanh", "tanh", "sigmoid"],
                    "init": {"scheme": "xavier", "seed": 1}},
@@ -100,20 +101,54 @@ class Tally:
         return [ms for t, ms in self.latencies.get(kind, []) if start <= t < end]
 
 
-async def student(http: httpx.AsyncClient, stop: float, tally: Tally, limit: int) -> None:
+class Connection:
+    """One kept-alive HTTP/1.1 connection from a loopback address of its own (Linux answers
+    all of 127/8), as lean as a client gets: httpx took more CPU a request than the server's own
+    parsing, and thirty of them on one core measured the client, not the server."""
+
+    def __init__(self, base: str, address: str) -> None:
+        parts = urlsplit(base)
+        self.host, self.port, self.address = parts.hostname, parts.port, address
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def post(self, path: str, body: dict) -> tuple[int, dict[str, str], bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port,
+                                                         local_addr=(self.address, 0))
+        reader, writer = self.streams
+        data = orjson.dumps(body)
+        writer.write(b"POST %s HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (path.encode(), self.host.encode(),
+                                                         self.port, len(data), data))
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = dict(line.lower().split(": ", 1) for line in head[1:] if line)
+        answer = await reader.readexactly(int(headers["content-length"]))
+        if headers.get("connection") == "close":
+            await self.close()
+        return int(head[0].split()[1]), headers, answer
+
+    async def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def student(base: str, address: str, stop: float, tally: Tally, limit: int) -> None:
     """A playing lab page: one /train at a time, each continuing the last, sized to take
     CALL_TARGET_MS at the rate the last calls showed."""
+    http = Connection(base, address)
     run: dict = {"network": LAB["network"], "start_epoch": 0}
     epochs, recent = FIRST_CALL_EPOCHS, []
     while time.monotonic() < stop:
         started = time.perf_counter()
-        response = await http.post("/api/v1/train", json={**LAB, **run, "epochs": epochs})
+        status, headers, body = await http.post("/api/v1/train",
+                                                {**LAB, **run, "epochs": epochs})
         took = time.perf_counter() - started
-        if response.status_code != 200:
+        if status != 200:
             tally.refused += 1
-            await asyncio.sleep(float(response.headers.get("retry-after", 1)))
+            await asyncio.sleep(float(headers.get("retry-after", 1)))
             continue
-        answer = response.json()
+        answer = orjson.loads(body)
         trained = answer["epoch"] - run["start_epoch"]
         tally.answers.append((time.monotonic(), trained))
         run = {"network": answer["network"], "optimizer": answer["optimizer"],
@@ -121,40 +156,45 @@ async def student(http: httpx.AsyncClient, stop: float, tally: Tally, limit: int
         recent = (recent + [(trained, took)])[-RATE_CALLS:]
         rate = sum(e for e, _ in recent) / sum(s for _, s in recent)
         epochs = max(1, min(limit, round(rate * CALL_TARGET_MS / 1000)))
+    await http.close()
 
 
-async def stepper(http: httpx.AsyncClient, stop: float, tally: Tally) -> None:
+async def stepper(base: str, stop: float, tally: Tally) -> None:
     """A student stepping through: a /trace every TRACE_EVERY seconds, small and pooled in turn."""
+    http = Connection(base, STEPPER_ADDRESS)
     requests = list(traces().items())
     i = 0
     while time.monotonic() < stop:
-        kind, body = requests[i % len(requests)]
+        kind, request = requests[i % len(requests)]
         i += 1
         started = time.perf_counter()
-        response = await http.post("/api/v1/trace", json=body)
+        status, _, body = await http.post("/api/v1/trace", request)
+        orjson.loads(body)  # as a page reads it
         took = time.perf_counter() - started
-        if response.status_code != 200:
-            tally.refused += 1
+        tally.refused += status != 200
         tally.latencies.setdefault(kind, []).append((time.monotonic(), took * 1000))
         await asyncio.sleep(max(0.0, TRACE_EVERY - took))
+    await http.close()
 
 
-def step_through(base: str, stop: float) -> Tally:
-    """The stepper in a process of its own (started by `phase`), so what it measures is the
-    server's answer, not this process's event loop busy with thirty students."""
-    async def steps() -> Tally:
-        tally = Tally()
-        async with client(base, "127.0.0.250") as http:
-            await stepper(http, stop, tally)
-        return tally
-    return asyncio.run(steps())
+def print_steps(base: str, stop: float) -> None:
+    """The stepper, in a process of its own (`stepping_process`), printing its tally as JSON."""
+    tally = Tally()
+    asyncio.run(stepper(base, stop, tally))
+    print(json.dumps(vars(tally)))
 
 
-def client(base: str, address: str, connections: int = 1) -> httpx.AsyncClient:
-    """A client from its own loopback address (Linux answers all of 127/8), kept alive."""
-    transport = httpx.AsyncHTTPTransport(local_address=address, limits=httpx.Limits(
-        max_connections=connections, max_keepalive_connections=connections))
-    return httpx.AsyncClient(base_url=base, transport=transport, timeout=30)
+async def stepping_process(base: str, stop: float) -> Tally:
+    """Runs the stepper in a process of its own, so what it measures is the server's answer,
+    not this process's event loop busy with thirty students (time.monotonic is the system's
+    clock, the same in both)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", f"import bench.classlab as c; c.print_steps({base!r}, {stop!r})",
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    out, _ = await child.communicate()
+    if child.returncode:
+        raise RuntimeError("the stepping client failed")
+    return Tally(**json.loads(out))
 
 
 def address(i: int, one_address: bool) -> str:
@@ -169,25 +209,16 @@ async def phase(base: str, *, students: int, seconds: float, warmup: float, step
     limit = max_epochs_per_call()
     start = time.monotonic() + warmup
     stop = start + seconds
-    clients = [client(base, address(i, one_address)) for i in range(students)]
     tallies = [Tally() for _ in range(students)]
     hog = Tally()
-    tasks = [student(c, stop, t, limit) for c, t in zip(clients, tallies)]
-    extra = []
-    own_process = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    stepping_done = asyncio.get_running_loop().run_in_executor(
-        own_process, step_through, base, stop) if stepping else None
+    tasks = [student(base, address(i, one_address), stop, t, limit)
+             for i, t in enumerate(tallies)]
+    stepping_done = asyncio.create_task(stepping_process(base, stop)) if stepping else None
     if greedy:
-        extra.append(client(base, address(0, True) if one_address else "127.0.0.251",
-                            GREEDY_LOOPS))
-        tasks += [student(extra[-1], stop, hog, limit) for _ in range(GREEDY_LOOPS)]
-    try:
-        await asyncio.gather(*tasks)
-        steps = await stepping_done if stepping_done is not None else Tally()
-    finally:
-        for c in clients + extra:
-            await c.aclose()
-        own_process.shutdown()
+        greedy_address = address(0, True) if one_address else GREEDY_ADDRESS
+        tasks += [student(base, greedy_address, stop, hog, limit) for _ in range(GREEDY_LOOPS)]
+    await asyncio.gather(*tasks)
+    steps = await stepping_done if stepping_done is not None else Tally()
     return tallies, steps, hog, start, stop
 
 

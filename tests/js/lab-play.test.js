@@ -1,11 +1,11 @@
 // The lab's play scheduler, call by call with times of our own: one call in flight, epochs asked
 // for by hand never dropped, each playing call sized to CALL_MS of the server's training time at
-// the last call's pace (longer when the time outside the server is long), within the API's
-// limits, and the charts 10×/s while playing.
+// the last call's pace (longer when the time outside the server is long), at most GROWTH times
+// the last, within the API's limits, and the charts 10×/s while playing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LIMITS } from '../../static/js/catalog.js';
-import { CALL_MS, callSize, CHART_MS, createScheduler, FIRST_EPOCHS, maxEpochs, OUTSIDE_SHARE } from '../../static/js/lab/play.js';
+import { CALL_MS, callSize, CHART_MS, createScheduler, FIRST_EPOCHS, GROWTH, maxEpochs, OUTSIDE_SHARE } from '../../static/js/lab/play.js';
 import { DEFAULT_LAB } from '../../static/js/lab/state.js';
 
 const lab = (changes = {}) => ({ ...structuredClone(DEFAULT_LAB), ...changes });
@@ -29,16 +29,19 @@ test("the most epochs a call may ask for are the API's: epochs, steps, steps × 
 
 test('a call takes CALL_MS at the last pace, stretched by the time outside the server, within the limits', () => {
   assert.equal(callSize(null, lab()), FIRST_EPOCHS); // no pace yet
-  assert.equal(callSize({ rate: 2000, outside: 5 }, lab()), Math.round((2000 * CALL_MS) / 1000));
+  const last = 1000; // a large last call, so GROWTH does not bind here
+  assert.equal(callSize({ epochs: last, rate: 2000, outside: 5 }, lab()), Math.round((2000 * CALL_MS) / 1000));
   // A busy server trains at a fifth of the rate: a fifth of the epochs, the same duration.
-  assert.equal(callSize({ rate: 400, outside: 5 }, lab()), Math.round((400 * CALL_MS) / 1000));
+  assert.equal(callSize({ epochs: last, rate: 400, outside: 5 }, lab()), Math.round((400 * CALL_MS) / 1000));
   // A slow network (100 ms outside): a longer call, so the round trip stays a small share.
-  assert.equal(callSize({ rate: 2000, outside: 100 }, lab()), Math.round(2000 * OUTSIDE_SHARE * 0.1));
-  assert.equal(callSize({ rate: 1e6, outside: 5 }, lab()), maxEpochs(lab())); // never past the API's limits
-  assert.equal(callSize({ rate: 1, outside: 5 }, lab()), 1); // a very slow server: still one epoch
+  assert.equal(callSize({ epochs: last, rate: 2000, outside: 100 }, lab()), Math.round(2000 * OUTSIDE_SHARE * 0.1));
+  assert.equal(callSize({ epochs: last, rate: 1e6, outside: 5 }, lab()), maxEpochs(lab())); // never past the API's limits
+  assert.equal(callSize({ epochs: last, rate: 1, outside: 5 }, lab()), 1); // a very slow server: still one epoch
+  // After a small call, however quick: at most GROWTH times it.
+  assert.equal(callSize({ epochs: 20, rate: 1e5, outside: 5 }, lab()), GROWTH * 20);
   const big = lab({ hidden: [8, 8, 8, 8, 8, 8] });
   assert.equal(callSize(null, big), FIRST_EPOCHS);
-  assert.equal(callSize({ rate: 1e6, outside: 5 }, big), maxEpochs(big));
+  assert.equal(callSize({ epochs: last, rate: 1e6, outside: 5 }, big), maxEpochs(big));
 });
 
 test('one call in flight: none while one is on its way, playing or not', () => {
@@ -84,15 +87,19 @@ test('the size follows the server: a busy one gives smaller calls of the same du
     scheduler.ended();
     return { epochs, ms: 1000 * trainSeconds };
   };
-  assert.equal(call(2000).epochs, FIRST_EPOCHS);
-  const fast = call(2000);
-  assert.equal(fast.epochs, 300);
-  assert.equal(fast.ms, CALL_MS);
-  const busy = [call(200), call(200), call(200)]; // ten times slower: ten times fewer epochs
+  // From FIRST_EPOCHS, doubling, to CALL_MS of training at the server's rate.
+  const climb = [];
+  for (let i = 0; i < 6; i += 1) climb.push(call(2000));
+  assert.deepEqual(climb.map((c) => c.epochs), [10, 20, 40, 80, 160, 300]);
+  assert.equal(climb.at(-1).ms, CALL_MS);
+  const busy = [call(200), call(200), call(200)]; // ten times slower: ten times fewer epochs at once
   assert.deepEqual(busy.map((c) => c.epochs), [300, 30, 30]);
   assert.deepEqual(busy.slice(1).map((c) => c.ms), [CALL_MS, CALL_MS]);
-  call(2000, 100); // a slow network: the next call lasts OUTSIDE_SHARE × 100 ms
-  assert.equal(call(2000).epochs, 2000 * OUTSIDE_SHARE * 0.1);
+  assert.deepEqual([call(2000), call(2000), call(2000)].map((c) => c.epochs), [30, 60, 120]); // quick again: doubling back
+  while (call(2000).epochs < 300);
+  call(2000, 100); // a slow network: the next calls last OUTSIDE_SHARE × 100 ms
+  assert.equal(call(2000, 100).epochs, 600);
+  assert.equal(call(2000).epochs, 2000 * OUTSIDE_SHARE * 0.1); // sized by the last, slow, round trip
   assert.equal(call(2000).epochs, 300); // and back once it is quick again
   scheduler.answered({ epochs: 0, trainSeconds: 0.001, roundTrip: 2 }); // evaluating says nothing
   assert.equal(scheduler.next(true, settings), 300);

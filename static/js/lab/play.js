@@ -6,13 +6,14 @@
  * in epochs per second of its `train_seconds` (a busy server trains slower, so it gets smaller
  * calls of the same duration, never a collapse to one epoch); longer when the time outside the
  * server is long (a slow network or phone gets fewer, larger calls: fewer frames, not fewer
- * epochs); never more than the API's limits take. Pure: the caller passes the times.
+ * epochs); at most GROWTH times the last call, so one lucky quick call cannot make the next one
+ * long; never more than the API's limits take. Pure: the caller passes the times.
  *
  * The rule, exactly (bench/classlab.py mimics it):
  *   the first call of a run: min(FIRST_EPOCHS, maxEpochs(lab));
- *   then epochs = round(rate × max(CALL_MS, OUTSIDE_SHARE × outside) / 1000), kept within
- *   [1, maxEpochs(lab)], where, of the run's last call that trained, rate = its epochs / its
- *   train_seconds and outside = its round trip in ms − 1000 × train_seconds.
+ *   then epochs = round(rate × max(CALL_MS, OUTSIDE_SHARE × outside) / 1000), at most GROWTH ×
+ *   its epochs, kept within [1, maxEpochs(lab)], where, of the run's last call that trained,
+ *   rate = its epochs / its train_seconds and outside = its round trip in ms − 1000 × train_seconds.
  * The body while playing is state.js trainRequest(lab, run, epochs, historyEvery): the settings'
  * network (the last answer's `network`, or `init` before one), loss, dataset, features,
  * optimizer (the last answer's with the learning rate as set), regularization, batch_size,
@@ -27,6 +28,7 @@ import { networkSpec } from './state.js';
 export const CALL_MS = 150; // a playing call's training time on the server: ~7 new weights a second
 export const OUTSIDE_SHARE = 4; // and at least 4× its time outside the server: that stays under a fifth
 export const FIRST_EPOCHS = 10; // before any rate is known: a few ms on any network the lab draws
+export const GROWTH = 2; // a call at most doubles the last: from FIRST_EPOCHS to 300 in five calls
 export const CHART_MS = 100; // while playing, the charts are redrawn at most this often
 
 /** Training points a request has, as app/schemas/lab.py counts them (the split's train part). */
@@ -52,15 +54,15 @@ export function maxEpochs(lab) {
 
 /**
  * The next playing call's epochs from the last call's pace (the rule above).
- * @param {{rate: number, outside: number}|null} pace epochs per second of server time, and ms
- *   outside the server, of the last call that trained; null before one
+ * @param {{epochs: number, rate: number, outside: number}|null} pace of the last call that
+ *   trained: its epochs, their rate a second of server time, and its ms outside the server; null before one
  * @param {object} lab settings
  */
 export function callSize(pace, lab) {
   const most = maxEpochs(lab);
   if (!pace) return Math.min(FIRST_EPOCHS, most);
   const ms = Math.max(CALL_MS, OUTSIDE_SHARE * pace.outside);
-  return Math.max(1, Math.min(most, Math.round((pace.rate * ms) / 1000)));
+  return Math.max(1, Math.min(most, GROWTH * pace.epochs, Math.round((pace.rate * ms) / 1000)));
 }
 
 /**
@@ -101,7 +103,7 @@ export function createScheduler() {
      */
     answered({ epochs, trainSeconds, roundTrip }) {
       if (!(epochs > 0 && trainSeconds > 0)) return;
-      pace = { rate: epochs / trainSeconds, outside: Math.max(0, roundTrip - 1000 * trainSeconds) };
+      pace = { epochs, rate: epochs / trainSeconds, outside: Math.max(0, roundTrip - 1000 * trainSeconds) };
     },
     /** A call ended, answered or not. */
     ended() { inFlight -= 1; },

@@ -1,11 +1,12 @@
 // The lab's play scheduler, call by call with times of our own: one call in flight, epochs asked
 // for by hand never dropped, each playing call sized to CALL_MS of the server's training time at
 // the last call's pace (longer when the time outside the server is long), at most GROWTH times
-// the last, within the API's limits, and the charts 10×/s while playing.
+// the last, within the API's limits, each bringing a few history records, and the charts 4×/s
+// while playing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LIMITS } from '../../static/js/catalog.js';
-import { CALL_MS, callSize, CHART_MS, createScheduler, FIRST_EPOCHS, GROWTH, maxEpochs, OUTSIDE_SHARE } from '../../static/js/lab/play.js';
+import { CALL_MS, callSize, CHART_MS, createScheduler, FIRST_EPOCHS, GROWTH, historyEvery, maxEpochs, OUTSIDE_SHARE, RECORDS_PER_CALL } from '../../static/js/lab/play.js';
 import { DEFAULT_LAB } from '../../static/js/lab/state.js';
 
 const lab = (changes = {}) => ({ ...structuredClone(DEFAULT_LAB), ...changes });
@@ -87,32 +88,45 @@ test('the size follows the server: a busy one gives smaller calls of the same du
     scheduler.ended();
     return { epochs, ms: 1000 * trainSeconds };
   };
+  const fast = (300 * 1000) / CALL_MS; // epochs a second at which a call of 300 takes CALL_MS
   // From FIRST_EPOCHS, doubling, to CALL_MS of training at the server's rate.
   const climb = [];
-  for (let i = 0; i < 6; i += 1) climb.push(call(2000));
-  assert.deepEqual(climb.map((c) => c.epochs), [10, 20, 40, 80, 160, 300]);
+  for (let i = 0; i < 7; i += 1) climb.push(call(fast));
+  assert.deepEqual(climb.map((c) => c.epochs), [10, 20, 40, 80, 160, 300, 300]);
   assert.equal(climb.at(-1).ms, CALL_MS);
-  const busy = [call(200), call(200), call(200)]; // ten times slower: ten times fewer epochs at once
+  const busy = [call(fast / 10), call(fast / 10), call(fast / 10)]; // ten times slower: ten times fewer epochs at once
   assert.deepEqual(busy.map((c) => c.epochs), [300, 30, 30]);
   assert.deepEqual(busy.slice(1).map((c) => c.ms), [CALL_MS, CALL_MS]);
-  assert.deepEqual([call(2000), call(2000), call(2000)].map((c) => c.epochs), [30, 60, 120]); // quick again: doubling back
-  while (call(2000).epochs < 300);
-  call(2000, 100); // a slow network: the next calls last OUTSIDE_SHARE × 100 ms
-  assert.equal(call(2000, 100).epochs, 600);
-  assert.equal(call(2000).epochs, 2000 * OUTSIDE_SHARE * 0.1); // sized by the last, slow, round trip
-  assert.equal(call(2000).epochs, 300); // and back once it is quick again
+  assert.deepEqual([call(fast), call(fast), call(fast)].map((c) => c.epochs), [30, 60, 120]); // quick again: doubling back
+  while (call(fast).epochs < 300);
+  call(fast, 100); // a slow network: the next calls last OUTSIDE_SHARE × 100 ms (doubling there)
+  const slow = Math.round((fast * OUTSIDE_SHARE * 100) / 1000);
+  assert.ok(slow > 300);
+  assert.equal(call(fast, 100).epochs, Math.min(2 * 300, slow));
+  assert.equal(call(fast).epochs, Math.min(4 * 300, slow)); // sized by the last, slow, round trip
+  assert.equal(call(fast).epochs, 300); // and back once it is quick again
   scheduler.answered({ epochs: 0, trainSeconds: 0.001, roundTrip: 2 }); // evaluating says nothing
   assert.equal(scheduler.next(true, settings), 300);
   scheduler.clear(); // another network: its pace is not known yet
   assert.equal(scheduler.next(true, settings), FIRST_EPOCHS);
 });
 
+test('a call brings at most RECORDS_PER_CALL records: history_every doubles from the history\'s own', () => {
+  assert.equal(historyEvery(1, 1), 1);
+  assert.equal(historyEvery(RECORDS_PER_CALL, 1), 1);
+  assert.equal(historyEvery(RECORDS_PER_CALL + 1, 1), 2);
+  assert.equal(historyEvery(300, 1), 32); // 300 / 32 ≤ 16 < 300 / 16
+  assert.equal(historyEvery(300, 64), 64); // never finer than the history kept
+  assert.equal(historyEvery(1000, 1), 64);
+  for (const epochs of [1, 5, 17, 99, 640, 1000]) assert.ok(epochs / historyEvery(epochs, 1) <= RECORDS_PER_CALL);
+});
+
 test('while playing, the charts at most every CHART_MS; paused, on every render', () => {
   const scheduler = createScheduler();
   const drawn = [];
-  for (let now = 0; now <= 400; now += 16) if (scheduler.charts(true, now)) drawn.push(now);
-  assert.ok(drawn.length >= 3 && drawn.length <= 4, String(drawn));
+  for (let now = 0; now <= 10 * CHART_MS; now += 16) if (scheduler.charts(true, now)) drawn.push(now);
+  assert.ok(drawn.length >= 8 && drawn.length <= 10, String(drawn));
   assert.ok(drawn.every((t, i) => i === 0 || t - drawn[i - 1] > CHART_MS));
-  assert.ok(scheduler.charts(false, 401));
-  assert.ok(scheduler.charts(false, 402));
+  assert.ok(scheduler.charts(false, 10 * CHART_MS + 1));
+  assert.ok(scheduler.charts(false, 10 * CHART_MS + 2));
 });

@@ -12,7 +12,7 @@
 import * as api from '../api.js';
 import { createBanner, createNotice, createProjectorToggle, isShortcut } from '../chrome.js';
 import { exportAs, readImport } from './files.js';
-import { createScheduler } from './play.js';
+import { createScheduler, historyEvery } from './play.js';
 import { fits, keptHistory, planeOf, runLosses, traceState } from './run.js';
 import { changed, checkLab, DATASETS, datasetSpec, DEFAULT_LAB, fromCsv, trainRequest } from './state.js';
 import { encode as encodeStepper } from '../stepper/state.js';
@@ -146,7 +146,7 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     const startedAt = performance.now();
     scheduler.started();
     try {
-      const answer = await api.train(trainRequest(state.lab, from, epochs, state.historyEvery));
+      const answer = await api.train(trainRequest(state.lab, from, epochs, historyEvery(epochs, state.historyEvery)));
       if (mine !== generation) return;
       const trained = answer.epoch - (from?.epoch ?? 0);
       scheduler.answered({ epochs: trained, trainSeconds: answer.train_seconds, roundTrip: performance.now() - startedAt });

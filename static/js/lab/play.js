@@ -17,19 +17,20 @@
  * The body while playing is state.js trainRequest(lab, run, epochs, historyEvery): the settings'
  * network (the last answer's `network`, or `init` before one), loss, dataset, features,
  * optimizer (the last answer's with the learning rate as set), regularization, batch_size,
- * epochs, start_epoch (the last answer's `epoch`), seed and `history_every` (1 until the page's
- * history passes run.js HISTORY_CAP, then doubling), and no `boundary`: the page draws the plane
- * and the neurons from the weights (forward.js).
+ * epochs, start_epoch (the last answer's `epoch`), seed and `history_every` (historyEvery:
+ * the smallest power of two, at least the page's own, that brings at most RECORDS_PER_CALL
+ * records), and no `boundary`: the page draws the plane and the neurons from the weights.
  */
 
 import { LIMITS } from '../catalog.js';
 import { networkSpec } from './state.js';
 
-export const CALL_MS = 150; // a playing call's training time on the server: ~7 new weights a second
+export const CALL_MS = 200; // a playing call's training time on the server: ~5 new weights a second
 export const OUTSIDE_SHARE = 4; // and at least 4× its time outside the server: that stays under a fifth
 export const FIRST_EPOCHS = 10; // before any rate is known: a few ms on any network the lab draws
 export const GROWTH = 2; // a call at most doubles the last: from FIRST_EPOCHS to 300 in five calls
-export const CHART_MS = 100; // while playing, the charts are redrawn at most this often
+export const CHART_MS = 250; // while playing, the charts are redrawn at most this often
+export const RECORDS_PER_CALL = 16; // history records a playing call brings at most
 
 /** Training points a request has, as app/schemas/lab.py counts them (the split's train part). */
 function trainingPoints(lab) {
@@ -63,6 +64,19 @@ export function callSize(pace, lab) {
   if (!pace) return Math.min(FIRST_EPOCHS, most);
   const ms = Math.max(CALL_MS, OUTSIDE_SHARE * pace.outside);
   return Math.max(1, Math.min(most, GROWTH * pace.epochs, Math.round((pace.rate * ms) / 1000)));
+}
+
+/**
+ * A call's history_every: the history's own (run.js keptHistory), doubled until the call's
+ * epochs bring at most RECORDS_PER_CALL records (and its last epoch's): the charts draw a few
+ * hundred points, and a record is about 150 bytes to send and parse.
+ * @param {number} epochs the call's
+ * @param {number} kept the history's history_every
+ */
+export function historyEvery(epochs, kept) {
+  let every = kept;
+  while (epochs / every > RECORDS_PER_CALL) every *= 2;
+  return every;
 }
 
 /**

@@ -10,9 +10,11 @@ BCE, SGD at 0.03, batch 10) and six hidden layers of 8, measured in the same run
 - the same page paused: its frames a second, the baseline for the playing page's.
 
 It prints epochs/s on screen as a ratio to the server's own rate (target 0.8), frames/s as a
-ratio to the paused page's and against 55, and bytes per answer against the answer the page
-asked for before it drew the plane itself (a 40x40 boundary and every epoch's history, for
-as many epochs). The server runs on core 0; Chromium and this client on core 1.
+ratio to the paused page's and against 55, and the JSON bytes of an answer against the answer
+the page asked for before it drew the plane itself (a 40x40 boundary and every epoch's history,
+for as many epochs). The server runs on core 0; Chromium and this client on core 1 (on a
+machine whose two cores share a physical one, the page's own work slows the server: a busy
+core 1 took a third off core 0's training here).
 
     python bench/play.py [--seconds 10] [--quick]
 """
@@ -58,9 +60,9 @@ PLAYING = """async (seconds) => {
   });
   const elapsed = (performance.now() - start) / 1000;
   const answers = calls();
-  const bytes = answers.reduce((s, e) => s + e.encodedBodySize, 0);
+  const mean = (key) => answers.reduce((s, e) => s + e[key], 0) / Math.max(1, answers.length);
   return { fps: frames / elapsed, epochs: (epoch() - first) / elapsed, calls: answers.length,
-           bytes: bytes / Math.max(1, answers.length) };
+           bytes: mean('decodedBodySize'), wire: mean('encodedBodySize') };
 }"""
 
 
@@ -154,15 +156,16 @@ def main(argv: list[str] | None = None) -> None:
             per_call = busy["epochs"] * seconds / max(1, busy["calls"])
             before = old_answer_bytes(client, hidden, round(per_call))
             print(f"{name}: the server's own rate from {largest}-epoch calls; the page made "
-                  f"{busy['calls'] / seconds:.1f} calls/s of {per_call:.0f} epochs")
+                  f"{busy['calls'] / seconds:.1f} calls/s of {per_call:.0f} epochs, "
+                  f"{busy['wire']:.0f} bytes an answer on the wire (gzip)")
             report(f"{name}: epochs/s on screen vs server's own", busy["epochs"], own,
                    EPOCHS_TARGET, "epochs/s")
             report(f"{name}: frames/s playing vs paused", busy["fps"], idle["fps"],
                    FPS_TARGET / 60, "frames/s")
             report(f"{name}: frames/s playing vs {FPS_TARGET}", busy["fps"], FPS_TARGET, 1,
                    "frames/s")
-            report(f"{name}: bytes an answer vs boundary+history", busy["bytes"], before, 0.5,
-                   "bytes", higher_is_better=False)
+            report(f"{name}: JSON bytes an answer vs boundary+history", busy["bytes"], before,
+                   0.5, "bytes", higher_is_better=False)
         browser.close()
 
 

@@ -50,6 +50,7 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
   let unshared = true; // a change the class has not been offered yet
   const speed = { epochs: 0, since: performance.now(), rate: 0 };
   let plane = { network: null, inputs: 0, boundary: null }; // the plane drawn from the run's weights, once each
+  let shownSettings = null; // the settings the panels show: rewritten only when they change, not per answer
 
   const showError = createBanner($('#error'));
   const showNotice = createNotice($('#notice'));
@@ -189,8 +190,11 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     const oneInput = data?.inputs === 1;
     const task = lab.dataset.task;
     const boundary = planeFor(run, data);
-    dataPanel.update(lab);
-    controls.update(lab);
+    if (lab !== shownSettings) {
+      shownSettings = lab;
+      dataPanel.update(lab);
+      controls.update(lab);
+    }
     heatmap.update({ data, boundary, task, oneInput, showTest: $('#show-test').checked });
     network.update({ features: lab.features, hidden: lab.hidden, oneInput, network: run?.network, boundary,
       neurons: run?.neurons, task, activation: lab.activation, editable: !projector.on });

@@ -51,6 +51,7 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
   const speed = { epochs: 0, since: performance.now(), rate: 0 };
   let plane = { network: null, inputs: 0, boundary: null }; // the plane drawn from the run's weights, once each
   let shownSettings = null; // the settings the panels show: rewritten only when they change, not per answer
+  let chartsDue = false; // charts to redraw on the next frame with nothing else to draw, so no frame does both
 
   const showError = createBanner($('#error'));
   const showNotice = createNotice($('#notice'));
@@ -161,6 +162,7 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
       scheduler.ended();
     }
     pump();
+    planeFor(state.run, state.data); // here, with the next call on its way, not in the frame that draws it
   }
 
   /** Starts a call if one is due: the epochs asked for by hand, or a playing call's. */
@@ -184,9 +186,12 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     commit({ playing: !state.playing });
   }
 
-  /** Draws the state: every view from it, the charts at most CHART_MS apart while playing. */
+  /**
+   * Draws the state: every view from it, the charts at most CHART_MS apart while playing, on
+   * the next frame (or with the next render, if no frame was free since).
+   */
   function render() {
-    const { lab, run, data, history, carried, playing, picking } = state;
+    const { lab, run, data, history, playing, picking } = state;
     const oneInput = data?.inputs === 1;
     const task = lab.dataset.task;
     const boundary = planeFor(run, data);
@@ -200,8 +205,8 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
       neurons: run?.neurons, task, activation: lab.activation, editable: !projector.on });
     const now = performance.now();
     if (scheduler.charts(playing, now)) {
-      charts.update(runLosses(carried, history), history, lab.hidden.length + 1);
-      warnings.update(diagnose(lab, run, history));
+      if (chartsDue) drawCharts();
+      else chartsDue = true;
     }
     const last = history[history.length - 1];
     const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
@@ -221,13 +226,22 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     $('.trace-point').setAttribute('aria-pressed', String(picking));
   }
 
+  /** The loss and gradient charts and the warnings, from the history. */
+  function drawCharts() {
+    const { lab, run, history, carried } = state;
+    chartsDue = false;
+    charts.update(runLosses(carried, history), history, lab.hidden.length + 1);
+    warnings.update(diagnose(lab, run, history));
+  }
+
   /**
    * The one animation loop: asks for more epochs while playing (or those asked for by hand),
-   * redraws when something changed, and offers the class the state once it is settled.
+   * redraws when something changed (the charts on a frame of their own), and offers the class
+   * the state once it is settled.
    */
   function frame(now) {
     pump();
-    if (dirty) { dirty = false; render(); }
+    if (dirty) { dirty = false; render(); } else if (chartsDue) drawCharts();
     if (unshared && settled() && share(state, now)) unshared = false;
     requestAnimationFrame(frame);
   }

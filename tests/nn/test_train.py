@@ -1,38 +1,16 @@
 import numpy as np
 import pytest
 
-from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
 from app.nn.datasets import DOMAIN, generate, split
-from app.nn.network import Network, backward, forward, init_network
+from app.nn.network import Network, forward, init_network
 from app.nn.optimizers import Optimizer
 from app.nn.train import (
     flatten,
-    gradients,
     neuron_health,
     output_grids,
     regularize,
-    targets_for,
     train,
 )
-
-HIDDEN = [n for n in ACTIVATIONS if n not in OUTPUT_ONLY]
-
-
-@pytest.mark.parametrize("hidden", HIDDEN)
-@pytest.mark.parametrize("loss, output, outputs", [
-    ("mse", "tanh", 1), ("mse", "linear", 1), ("bce", "sigmoid", 1),
-    ("cross_entropy", "softmax", 2), ("mse", "softmax", 2)])
-def test_fast_gradients_equal_the_traced_ones(hidden, loss, output, outputs):
-    rng = np.random.default_rng(4)
-    net = init_network([3, 5, 4, outputs], [hidden, hidden, output], "uniform", 2)
-    x = rng.normal(size=(7, 3))
-    t = targets_for(rng.integers(0, 2, 7).astype(float), outputs, True)
-    flat = flatten(net)
-    gradients(flat, x, t, loss)
-    traced = backward(net, x, t, loss, forward(net, x))
-    for l, g in enumerate(traced):
-        np.testing.assert_allclose(flat.grad_w[l], g.dL_dW, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(flat.grad_b[l], g.dL_db, rtol=1e-12, atol=1e-15)
 
 
 def test_flat_vector_is_viewed_by_the_network():

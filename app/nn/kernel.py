@@ -155,16 +155,32 @@ def gather(x, t, rows, a, targets):
 
 
 @compiled
-def forward_block(theta, layout, codes, z, a, m):
-    """z and a of every layer for the block's m examples, whose inputs are in a[0]."""
+def transpose_weights(theta, layout, wt):
+    """Each layer's weights column by column into wt, at the same offsets: what forward_block
+    reads, so that its innermost loop runs along contiguous memory (and vectorizes)."""
+    for l in range(layout.shape[0]):
+        n_out, n_in, w = layout[l, N_OUT], layout[l, N_IN], layout[l, WEIGHTS]
+        for j in range(n_out):
+            for k in range(n_in):
+                wt[w + k * n_out + j] = theta[w + j * n_in + k]
+
+
+@compiled
+def forward_block(theta, wt, layout, codes, z, a, m):
+    """z and a of every layer for the block's m examples, whose inputs are in a[0]; wt holds
+    the weights transposed (transpose_weights)."""
     for l in range(layout.shape[0]):
         n_out, n_in, w, b = layout[l, N_OUT], layout[l, N_IN], layout[l, WEIGHTS], layout[l, BIASES]
         for i in range(m):
+            # Each z a sum over k in order, the neurons' sums advancing together.
+            z_i, a_i = z[l, i, :n_out], a[l, i, :n_in]
+            z_i[:] = 0.0
+            for k in range(n_in):
+                a_k, w_k = a_i[k], wt[w + k * n_out:w + (k + 1) * n_out]
+                for j in range(n_out):
+                    z_i[j] += a_k * w_k[j]
             for j in range(n_out):
-                total = 0.0
-                for k in range(n_in):
-                    total += a[l, i, k] * theta[w + j * n_in + k]
-                z[l, i, j] = total + theta[b + j]
+                z_i[j] += theta[b + j]
         FORWARD(codes[LAYERS + l], z[l, :m, :n_out], a[l + 1, :m, :n_out])
 
 
@@ -180,23 +196,25 @@ def backward_block(theta, layout, codes, targets, count, z, a, delta, dL_da, gra
     else:
         LOSS_SLOPE(codes[LOSS], out, t, dL_da[:m, :n], count)
         BACKWARD(codes[LAYERS + last], z[last, :m, :n], out, dL_da[:m, :n], delta[last, :m, :n])
+    # The loops run over rows as 1-d views, which the compiler vectorizes (not indices).
     for l in range(last, -1, -1):
         n_out, n_in, w, b = layout[l, N_OUT], layout[l, N_IN], layout[l, WEIGHTS], layout[l, BIASES]
         for i in range(m):
+            a_i = a[l, i, :n_in]
             for j in range(n_out):
-                d = delta[l, i, j]
+                d, grad_j = delta[l, i, j], grad[w + j * n_in:w + (j + 1) * n_in]
                 for k in range(n_in):
-                    grad[w + j * n_in + k] += d * a[l, i, k]
+                    grad_j[k] += d * a_i[k]
                 grad[b + j] += d
         if l:
             # dL/da of the layer below: each of its neurons' weights times the deltas it feeds
             for i in range(m):
-                for k in range(n_in):
-                    dL_da[i, k] = 0.0
+                dL_da_i = dL_da[i, :n_in]
+                dL_da_i[:] = 0.0
                 for j in range(n_out):
-                    d = delta[l, i, j]
+                    d, w_j = delta[l, i, j], theta[w + j * n_in:w + (j + 1) * n_in]
                     for k in range(n_in):
-                        dL_da[i, k] += d * theta[w + j * n_in + k]
+                        dL_da_i[k] += d * w_j[k]
             BACKWARD(codes[LAYERS + l - 1], z[l - 1, :m, :n_in], a[l, :m, :n_in],
                      dL_da[:m, :n_in], delta[l - 1, :m, :n_in])
 
@@ -252,6 +270,8 @@ def build(version: int) -> tuple:
         z, a, delta, dL_da, targets = buffers(layout)
         grad = np.zeros_like(theta)
         n_weights = layout[0, BIASES]
+        wt = np.empty(n_weights)
+        transpose_weights(theta, layout, wt)
         rate = settings[PENALTY_RATE]
         h = settings[HYPER:]
         for start in range(0, len(order), batch_size):
@@ -261,7 +281,7 @@ def build(version: int) -> tuple:
             for first in range(start, stop, BLOCK):
                 m = min(BLOCK, stop - first)
                 gather(x, t, order[first:first + m], a, targets)
-                forward_block(theta, layout, codes, z, a, m)
+                forward_block(theta, wt, layout, codes, z, a, m)
                 backward_block(theta, layout, codes, targets, count, z, a, delta, dL_da, grad, m)
             if rate != 0.0:
                 for p in range(n_weights):
@@ -270,6 +290,7 @@ def build(version: int) -> tuple:
             OPTIMIZER_STEP(codes[OPTIMIZER], theta, grad, state[0], state[1], fresh,
                            float(steps), settings[LEARNING_RATE], h[0], h[1], h[2], h[3])
             fresh = 0
+            transpose_weights(theta, layout, wt)
 
     @cached
     def evaluate(theta, layout, codes, x, t, y, grad, norms):
@@ -281,12 +302,14 @@ def build(version: int) -> tuple:
         n = layout[last, N_OUT]
         count = mean_count(layout, codes, len(x))
         rows = np.arange(len(x))
+        wt = np.empty(layout[0, BIASES])
+        transpose_weights(theta, layout, wt)
         total, correct = 0.0, 0
         grad[:] = 0.0
         for first in range(0, len(x), BLOCK):
             m = min(BLOCK, len(x) - first)
             gather(x, t, rows[first:first + m], a, targets)
-            forward_block(theta, layout, codes, z, a, m)
+            forward_block(theta, wt, layout, codes, z, a, m)
             total += LOSS_VALUE(codes[LOSS], z[last, :m, :n], a[last + 1, :m, :n], targets[:m])
             for i in range(m):
                 correct += predicted(a[last + 1, i, :n]) == y[first + i]

@@ -37,7 +37,9 @@ from app.nn.optimizers import HYPERPARAMETERS, OPTIMIZERS, Optimizer
 from app.nn.regularizers import REGULARIZERS
 
 compiled = njit(error_model="numpy")  # inner functions: compiled into the kernels that call them
-cached = njit(cache=True, error_model="numpy")
+# The kernels touch no Python object: they let go of the GIL, so the server's event loop and
+# other requests go on while one trains.
+cached = njit(cache=True, error_model="numpy", nogil=True)
 
 # Positions in the `codes` array the kernels take: the loss and whether its delta is fused with
 # the output activation, whether its mean is over every term (else over the rows), the penalty

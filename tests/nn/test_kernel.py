@@ -3,6 +3,9 @@ entry, the kernels' gradient against the traced one, and one compiled signature 
 network (what warm_up compiles is what every request runs)."""
 
 import inspect
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -166,3 +169,16 @@ def test_one_compiled_signature_serves_every_network():
                     rate=0.01)
         assert len(run.history) == 2
     assert (kernel.train_epoch.signatures, kernel.evaluate.signatures) == signatures
+
+
+def test_importing_compiles_nothing_and_the_warm_up_each_kernel_once():
+    """In a process of its own (here the kernels are compiled already): what a server's start
+    does (app/server.py), from numba's cache on disk when it is there."""
+    script = ("from app.nn import kernel\n"
+              "before = len(kernel.train_epoch.signatures), len(kernel.evaluate.signatures)\n"
+              "kernel.warm_up()\n"
+              "print(*before, len(kernel.train_epoch.signatures), "
+              "len(kernel.evaluate.signatures))\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert out.split() == ["0", "0", "1", "1"]

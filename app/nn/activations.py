@@ -204,7 +204,7 @@ ACTIVATIONS: dict[str, Activation] = {
         ("np.exp(z - z.max(axis=1, keepdims=True)) / "
          "np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)", None),
         "torch.softmax(z, dim=1)", output_only=True, range=(0.0, 1.0),
-        kernel=(softmax_row, softmax_backward_row)),
+        kernel=(softmax_row, softmax_backward_row)),  # not element-wise: a row at a time
 }
 
 OUTPUT_ONLY = frozenset(name for name, entry in ACTIVATIONS.items() if entry.output_only)

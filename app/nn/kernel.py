@@ -3,8 +3,9 @@ record of an epoch (a set's loss and accuracy, and the training set's gradient).
 
 Why compiled: the lab's networks are tiny (2-8-8-1), so numpy spent its time between calls,
 not in them: about forty calls a mini-batch, each a few microseconds whatever its size. Here a
-whole epoch is one call, looping over the examples one at a time: forward, then backward with
-the batch's gradient summed example by example, then the penalty and the optimizer's step.
+whole epoch is one call: each mini-batch in blocks of up to BLOCK examples, layer by layer
+(forward, then backward with the batch's gradient summed example by example), then the penalty
+and the optimizer's step.
 
 Every named rule is its registry entry's `kernel` twin (activations, losses, regularizers,
 optimizers): `chain` turns a registry's twins into one compiled function that takes the entry's
@@ -138,12 +139,13 @@ BLOCK = 64
 
 @compiled
 def buffers(layout):
-    """Room for a block's z, a, deltas, dL/da and targets in every layer."""
+    """Room for a block's z, a, deltas, dL/da and targets in every layer (each written before
+    it is read)."""
     width = max(layout[:, N_OUT].max(), layout[0, N_IN])
     layers = layout.shape[0]
-    return (np.zeros((layers, BLOCK, width)), np.zeros((layers + 1, BLOCK, width)),
-            np.zeros((layers, BLOCK, width)), np.zeros((BLOCK, width)),
-            np.zeros((BLOCK, layout[layers - 1, N_OUT])))
+    return (np.empty((layers, BLOCK, width)), np.empty((layers + 1, BLOCK, width)),
+            np.empty((layers, BLOCK, width)), np.empty((BLOCK, width)),
+            np.empty((BLOCK, layout[layers - 1, N_OUT])))
 
 
 @compiled
@@ -260,6 +262,21 @@ def fingerprint() -> int:
     return int(digest.hexdigest()[:15], 16)
 
 
+@compiled
+def predicted(out):
+    """The class the outputs predict: the first largest (or the first NaN, as np.argmax), or
+    for one output, whether it is over 0.5."""
+    if len(out) == 1:
+        return 1.0 if out[0] > 0.5 else 0.0
+    best = 0
+    for j in range(1, len(out)):
+        if out[best] != out[best]:
+            break
+        if out[j] > out[best] or out[j] != out[j]:
+            best = j
+    return float(best)
+
+
 def build(version: int) -> tuple:
     """The cached kernels, closed over `version` (the fingerprint) for numba's cache key."""
 
@@ -289,6 +306,8 @@ def build(version: int) -> tuple:
                 for p in range(n_weights):
                     grad[p] += rate * PENALTY_GRADIENT(codes[PENALTY], theta[p])
             steps += 1
+            # One argument a hyperparameter, in HYPERPARAMETERS' order (a test holds the twins
+            # to it): a new hyperparameter is one more here.
             OPTIMIZER_STEP(codes[OPTIMIZER], theta, grad, state[0], state[1], fresh,
                            float(steps), settings[LEARNING_RATE], h[0], h[1], h[2], h[3])
             fresh = 0
@@ -326,21 +345,6 @@ def build(version: int) -> tuple:
         return total / count, correct
 
     return train_epoch, evaluate
-
-
-@compiled
-def predicted(out):
-    """The class the outputs predict: the first largest (or the first NaN, as np.argmax), or
-    for one output, whether it is over 0.5."""
-    if len(out) == 1:
-        return 1.0 if out[0] > 0.5 else 0.0
-    best = 0
-    for j in range(1, len(out)):
-        if out[best] != out[best]:
-            break
-        if out[j] > out[best] or out[j] != out[j]:
-            best = j
-    return float(best)
 
 
 train_epoch, evaluate = build(fingerprint())

@@ -150,4 +150,15 @@ def test_the_grid_fixture_is_the_servers_own():
     if os.environ.get("REGENERATE_FIXTURES"):
         GRIDS.write_text(json.dumps(computed) + "\n")
     assert GRIDS.exists(), f"{GRIDS} is missing: run with REGENERATE_FIXTURES=1"
-    assert_close(json.loads(GRIDS.read_text()), computed)
+    stored = json.loads(GRIDS.read_text())
+    assert len(stored) == len(computed)
+    for mine, theirs in zip(stored, computed):
+        # The grids are rounded to 4 decimals: another machine's last bits may move one a unit.
+        assert_close({**mine, "boundary": None}, {**theirs, "boundary": None})
+        assert np.allclose(np.array(mine["boundary"]["outputs"]),
+                           np.array(theirs["boundary"]["outputs"]), rtol=0, atol=1.01e-4)
+        assert len(mine["boundary"]["hidden"]) == len(theirs["boundary"]["hidden"])
+        for layer, other in zip(mine["boundary"]["hidden"], theirs["boundary"]["hidden"]):
+            assert np.allclose(np.array(layer), np.array(other), rtol=0, atol=1.01e-4)
+        assert_close({**mine["boundary"], "outputs": None, "hidden": None},
+                     {**theirs["boundary"], "outputs": None, "hidden": None})

@@ -7,6 +7,7 @@ and every caller gives the same numbers. They return the engine's own objects; t
 them into JSON with `app/responses.py`.
 """
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -78,25 +79,36 @@ def train_answer(request: TrainRequest, stopped: Callable[[], bool] = lambda: Fa
     x_train, y_train, x_test, y_test = request.dataset.build()
     optimizer = request.optimizer.build()
     f_train, f_test = features(x_train, request.features), features(x_test, request.features)
+    started = time.perf_counter()
     run = train(request.network.build(), request.loss, f_train, y_train, f_test, y_test,
                 optimizer=optimizer, batch_size=min(request.batch_size, len(x_train)),
                 epochs=request.epochs, start_epoch=request.start_epoch, seed=request.seed,
                 regularization=request.regularization.kind, rate=request.regularization.rate,
                 classification=request.dataset.task == "classification", stopped=stopped,
                 bound=MAX_ABS_VALUE)
+    seconds = time.perf_counter() - started
     answer = {
         "network": network_json(run.net),
         "optimizer": optimizer_json(optimizer),
         "task": request.dataset.task,
         "epoch": run.history[-1].epoch if run.history else request.start_epoch,
-        "history": [vars(e) for e in run.history],
+        "history": [vars(e) for e in thinned(run.history, request.history_every)],
         "diverged": run.diverged_at is not None,
         "diverged_at_epoch": run.diverged_at,
         "neurons": neuron_health(run.net, f_train),
         "boundary": None,
     }
+    if request.history_every is not None:
+        answer["train_seconds"] = seconds
     if request.boundary is not None:
         spec = request.boundary
         answer["boundary"] = output_grids(run.net, request.features, request.dataset.inputs,
                                           spec.resolution, spec.neuron_resolution)
     return answer
+
+
+def thinned(history: list, every: int | None) -> list:
+    """The epochs a playing client keeps: those numbered a multiple of `every`, and the last."""
+    if every is None or every == 1:
+        return history
+    return [e for i, e in enumerate(history) if e.epoch % every == 0 or i == len(history) - 1]

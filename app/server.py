@@ -11,7 +11,8 @@ The rest is the app's, so that `uvicorn app.main:app` has it too: a deadline for
 bodies (app/errors.py), each address's requests and streams (app/connections.py).
 
 What a serving process needs beyond the app (logging, the collector's tuning, the protocol's
-limits) is set up here when it starts, in `served_app`, never when the app is imported."""
+limits, the training kernels compiled) is set up here when it starts, in `served_app`, never
+when the app is imported."""
 
 import asyncio
 import errno
@@ -22,6 +23,7 @@ import resource
 import socket
 import struct
 import termios
+import time
 from collections import Counter
 from typing import Any
 
@@ -37,6 +39,7 @@ from app.connections import (
     connection_cap,
 )
 from app.main import create_app
+from app.nn.kernel import warm_up
 from app.settings import Settings
 
 LOG = logging.getLogger("backprop_viz.server")
@@ -336,7 +339,8 @@ class GuardedLoop(asyncio.SelectorEventLoop):
 def served_app() -> FastAPI:
     """The app as a serving process runs it (uvicorn's factory, called once in each worker
     process): from the BACKPROP_VIZ_ variables, with logging set up, the protocol's limits
-    from the settings, and the collector tuned once the app is built."""
+    from the settings, the training kernels compiled (or loaded from numba's cache: no request
+    waits for them), and the collector tuned once the app is built."""
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     GuardedH11Protocol.header_timeout = settings.header_timeout
@@ -344,6 +348,9 @@ def served_app() -> FastAPI:
     GuardedH11Protocol.max_connections = connection_cap()  # the limit run() raised
     GuardedH11Protocol.max_per_address = cap_for_one()
     app = create_app(settings)
+    started = time.perf_counter()
+    warm_up()
+    LOG.info("training kernels ready in %.1f s", time.perf_counter() - started)
     tune_garbage_collector()
     return app
 

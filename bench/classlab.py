@@ -4,11 +4,11 @@ and does a step-through's /trace stay quick meanwhile?
 The server runs pinned to core 0 (bench.common.server); this process drives it from core 1.
 Each student is a loop doing what a playing lab page sends (static/js/lab/play.js): POST
 /api/v1/train for the lab's default setup, no boundary, one call at a time, each continuing
-from the last answer, its epochs sized so the call takes CALL_TARGET_MS at the epoch rate the
-previous calls showed. Each student has a loopback address of its own (127.0.1.x), as students
-on a school network do; `--one-address` puts them all on 127.0.0.1, as behind a NAT. A 31st
-client steps through traces (a small one, answered inline, and one large enough for the work
-pool, in turn), one every TRACE_EVERY seconds.
+from the last answer, its epochs sized by the page's own rule (CALL_MS of the server's
+training time at the last call's pace; the constants below). Each student has a loopback
+address of its own (127.0.1.x), as students on a school network do; `--one-address` puts them
+all on 127.0.0.1, as behind a NAT. A 31st client steps through traces (a small one, answered
+inline, and one large enough for the work pool, in turn), one every TRACE_EVERY seconds.
 
 Measured first, in the same run: /trace alone, then one student alone (the baselines). Then
 everyone together for `--seconds` after a warm-up. Printed: the slowest student's epochs/s
@@ -45,17 +45,19 @@ from app.schemas.limits import (  # noqa: E402
 )
 from bench.common import ROOT, other_core_affinity, report, server  # noqa: E402
 
-# How long a playing page wants one /train call to take; must match the play loop's own
-# constant in static/js/lab/play.js (the PLAY change), or this bench measures another page.
-CALL_TARGET_MS = 150
-FIRST_CALL_EPOCHS = 5  # the page's first call, before it has measured anything
-RATE_CALLS = 3  # the epoch rate is taken over this many of the last calls
+# The play loop's rule for sizing its calls (static/js/lab/play.js, where it is written out):
+# these must equal its exported constants of the same names (tests/test_bench.py checks).
+CALL_MS = 200  # a call's training time on the server
+OUTSIDE_SHARE = 4  # and at least this many times its time outside the server
+FIRST_EPOCHS = 10  # the first call of a run
+GROWTH = 2  # a call at most this many times the last
+RECORDS_PER_CALL = 16  # history records a playing call asks for at most (history_every)
 TARGET_EPOCHS_PER_SECOND = 60  # one epoch a frame, as the TensorFlow Playground shows
 TARGET_TRACE_P99_MS = 150
 FAIR_SPREAD = 0.5  # the slowest student gets at least half what the fastest does
 # The class together trains at least this share of what one student alone does: each call
 # costs the server about a millisecond besides its epochs, and thirty students make a call
-# every CALL_TARGET_MS each, which takes a fifth of the core whatever the engine.
+# every CALL_MS or so each, which takes a fifth of the core whatever the engine.
 KEPT = 0.7
 TRACE_EVERY = 0.1  # a student stepping through, faster than anyone clicks
 GREEDY_LOOPS = 10
@@ -139,15 +141,19 @@ class Connection:
 
 
 async def student(base: str, address: str, stop: float, tally: Tally, limit: int) -> None:
-    """A playing lab page: one /train at a time, each continuing the last, sized to take
-    CALL_TARGET_MS at the rate the last calls showed."""
+    """A playing lab page: one /train at a time, each continuing the last, sized by the play
+    loop's rule (play.js): CALL_MS of the server's training time at the last call's pace,
+    longer when its time outside the server is long, at most GROWTH times the last call."""
     http = Connection(base, address)
     run: dict = {"network": LAB["network"], "start_epoch": 0}
-    epochs, recent = FIRST_CALL_EPOCHS, []
+    epochs = min(FIRST_EPOCHS, limit)
     while time.monotonic() < stop:
         started = time.perf_counter()
-        status, headers, body = await http.post("/api/v1/train",
-                                                {**LAB, **run, "epochs": epochs})
+        every = 1
+        while epochs / every > RECORDS_PER_CALL:
+            every *= 2
+        status, headers, body = await http.post(
+            "/api/v1/train", {**LAB, **run, "epochs": epochs, "history_every": every})
         took = time.perf_counter() - started
         if status != 200:
             tally.refused += 1
@@ -158,9 +164,10 @@ async def student(base: str, address: str, stop: float, tally: Tally, limit: int
         tally.answers.append((time.monotonic(), trained))
         run = {"network": answer["network"], "optimizer": answer["optimizer"],
                "start_epoch": answer["epoch"]}
-        recent = (recent + [(trained, took)])[-RATE_CALLS:]
-        rate = sum(e for e, _ in recent) / sum(s for _, s in recent)
-        epochs = max(1, min(limit, round(rate * CALL_TARGET_MS / 1000)))
+        seconds = max(answer["train_seconds"], 1e-6)
+        outside_ms = took * 1000 - seconds * 1000
+        wanted = round(trained / seconds * max(CALL_MS, OUTSIDE_SHARE * outside_ms) / 1000)
+        epochs = max(1, min(limit, GROWTH * max(trained, 1), wanted))
     await http.close()
 
 
@@ -263,7 +270,7 @@ async def measure(base: str, args: argparse.Namespace) -> None:
     report(f"slowest of {args.clients} students", rates[0], TARGET_EPOCHS_PER_SECOND, 1.0,
            "epochs/s")
     # What sharing keeps of the server: 1.0 if the class together trains as fast as one
-    # student alone; each call's own cost (a call per CALL_TARGET_MS per student) takes some.
+    # student alone; each call's own cost (a call per CALL_MS or so per student) takes some.
     report(f"slowest x {args.clients} vs one student alone", rates[0] * args.clients, one_rate,
            KEPT, "epochs/s")
     report("spread (slowest / fastest) x 100", 100 * rates[0] / rates[-1], 100, FAIR_SPREAD, "%")

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.nn.kernel import warm_up
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +24,10 @@ TEST_STATE = Path(tempfile.mkdtemp(prefix="backprop-viz-tests-"))
 SETTINGS = Settings(db=str(TEST_STATE / "sessions.db"), sessions_per_address=100_000,
                     join_misses_per_minute=100_000)
 APP = create_app(SETTINGS)
+# The training kernels compile once for the whole run, before a test or a server needs them
+# (25 s with nothing in numba's cache on disk, half a second after): every server the tests
+# start then loads them from that cache, as a deployed server does.
+warm_up()
 
 
 @pytest.fixture(scope="session")

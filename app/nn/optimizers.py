@@ -8,8 +8,13 @@ carries, beside its step: its hyperparameters (with the defaults and bounds the 
 the state it keeps, how the page writes its rule, and what the code export needs (its NumPy
 lines and its torch.optim class): the schemas, the catalog and the code generator derive from
 it. A new optimizer is its entry (plus its step-through update module, and tests).
+
+Each entry's `kernel` is the same step in plain Python, one parameter at a time, which the
+compiled training engine (app/nn/kernel.py, numba) runs; the operations are those of the numpy
+step in the same order, so both give the same numbers.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -106,6 +111,32 @@ def adam_step(opt: Optimizer, theta: np.ndarray, grad: np.ndarray) -> None:
     theta -= opt.learning_rate * m_hat / (np.sqrt(v_hat) + opt.settings["eps"])
 
 
+# The compiled engine's twins. One signature for all, so that the engine compiles one function
+# whatever the optimizer: theta and grad; the entry's state arrays in the order of its
+# state_keys (s0, s1: unused ones are ignored); `fresh` when it has no state yet; the step's
+# number as a float (CPython's float ** int is C's pow, and so is numba's float ** float); the
+# learning rate; every hyperparameter, in HYPERPARAMETERS' order.
+def sgd_kernel(theta, grad, s0, s1, fresh, steps, learning_rate, momentum, beta1, beta2, eps):
+    for i in range(len(theta)):
+        theta[i] -= learning_rate * grad[i]
+
+
+def momentum_kernel(theta, grad, s0, s1, fresh, steps, learning_rate, momentum, beta1, beta2,
+                    eps):
+    for i in range(len(theta)):
+        s0[i] = grad[i] if fresh else s0[i] * momentum + grad[i]
+        theta[i] -= learning_rate * s0[i]
+
+
+def adam_kernel(theta, grad, s0, s1, fresh, steps, learning_rate, momentum, beta1, beta2, eps):
+    m_correction, v_correction = 1 - beta1 ** steps, 1 - beta2 ** steps
+    for i in range(len(theta)):
+        s0[i] = s0[i] * beta1 + (1 - beta1) * grad[i]
+        s1[i] = s1[i] * beta2 + (1 - beta2) * grad[i] * grad[i]
+        m_hat, v_hat = s0[i] / m_correction, s1[i] / v_correction
+        theta[i] -= learning_rate * m_hat / (math.sqrt(v_hat) + eps)
+
+
 # Code export: each optimizer's update of the flat `theta` by `grad`, in NumPy. `values` holds
 # Python literals: learning_rate, every hyperparameter, steps, and each state key (None when
 # the state has none yet).
@@ -146,21 +177,22 @@ class OptimizerEntry:
     numpy: Callable[[dict[str, str | None]], list[str]]  # code export, see above
     torch: str  # code export: the torch.optim constructor, formatted with `values`
     torch_state: dict[str, str] = field(default_factory=dict)  # torch's key: our flat one
+    kernel: Callable[..., None] = field(kw_only=True)  # the step for the compiled engine
 
 
 OPTIMIZERS: dict[str, OptimizerEntry] = {
     "sgd": OptimizerEntry(sgd_step, "gradient descent", "w ← w − η·g", (), (), sgd_numpy,
-                          "torch.optim.SGD(parameters, lr={learning_rate})"),
+                          "torch.optim.SGD(parameters, lr={learning_rate})", kernel=sgd_kernel),
     "momentum": OptimizerEntry(
         momentum_step, "momentum", "v ← μ·v + g, w ← w − η·v", ("momentum",), ("velocity",),
         momentum_numpy, "torch.optim.SGD(parameters, lr={learning_rate}, momentum={momentum})",
-        {"momentum_buffer": "part['velocity']"}),
+        {"momentum_buffer": "part['velocity']"}, kernel=momentum_kernel),
     "adam": OptimizerEntry(
         adam_step, "Adam",
         "m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − η·m̂/(√v̂ + ε)",
         ("beta1", "beta2", "eps"), ("m", "v"), adam_numpy,
         "torch.optim.Adam(parameters, lr={learning_rate}, betas=({beta1}, {beta2}), eps={eps})",
         {"step": "torch.tensor(float({steps}))", "exp_avg": "part['m']",
-         "exp_avg_sq": "part['v']"}),
+         "exp_avg_sq": "part['v']"}, kernel=adam_kernel),
 }
 NAMES = tuple(OPTIMIZERS)

@@ -1,9 +1,11 @@
 """Training over many epochs, fast: the lab's engine.
 
 The parameters live in one flat vector (all weights, then all biases) that the network's
-matrices view, and the gradients in another, so regularisation and the optimizer's step are a
-few vector operations. Forward and backward use the same activation and loss registries as
-`network.py`; the tests check both give the same gradients.
+matrices view, and so does the gradient. Each epoch's mini-batches (forward, backward, the
+penalty and the optimizer's step) and its record (losses, accuracies, the training set's
+gradient norms) run in compiled kernels (app/nn/kernel.py), from the same registries as
+`network.py`; the epochs themselves run here, so the shuffles, the caller's stop and the
+divergence rule are in one readable loop.
 """
 
 from collections.abc import Callable
@@ -11,12 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.nn.activations import ACTIVATIONS, softmax_backward
+from app.nn import kernel
+from app.nn.activations import ACTIVATIONS
 from app.nn.datasets import DOMAIN, features
 from app.nn.divergence import diverged
-from app.nn.losses import LOSSES
 from app.nn.network import Network
-from app.nn.optimizers import Optimizer
+from app.nn.optimizers import OPTIMIZERS, Optimizer
 from app.nn.regularizers import REGULARIZERS
 
 # A neuron counts as saturated for an example where its activation's slope is below this share
@@ -71,28 +73,6 @@ def forward_all(net: Network, x: np.ndarray) -> tuple[list[np.ndarray], list[np.
     return zs, acts
 
 
-def gradients(flat: Flat, x: np.ndarray, t: np.ndarray, loss: str) -> tuple[list, list]:
-    """Fills flat.grad with dL/dtheta for the batch; returns the forward values (z and a)."""
-    net, spec = flat.net, LOSSES[loss]
-    zs, acts = forward_all(net, x)
-    last = len(net.weights) - 1
-    a_out = acts[-1]
-    if spec.fused_with == net.activations[last]:
-        delta = spec.fused_dL_dz(a_out, t)
-    else:
-        dL_da = spec.dL_da(a_out, t)
-        act = ACTIVATIONS[net.activations[last]]
-        delta = (softmax_backward(a_out, dL_da) if act.der is None
-                 else dL_da * act.der(zs[last], a_out))
-    for l in range(last, -1, -1):
-        np.matmul(delta.T, acts[l], out=flat.grad_w[l])
-        np.add.reduce(delta, axis=0, out=flat.grad_b[l])  # np.sum, without its wrapper's cost
-        if l:
-            act = ACTIVATIONS[net.activations[l - 1]]
-            delta = (delta @ net.weights[l]) * act.der(zs[l - 1], acts[l])
-    return zs, acts
-
-
 def regularize(flat: Flat, kind: str, rate: float) -> None:
     """Adds the penalty's gradient on the weights (not the biases): L2 rate*w, L1 rate*sign(w)."""
     if kind == "none" or rate == 0:
@@ -125,9 +105,9 @@ def targets_for(y: np.ndarray, n_outputs: int, classification: bool) -> np.ndarr
     return y.reshape(-1, 1)
 
 
-def accuracy(a: np.ndarray, y: np.ndarray) -> float:
-    predicted = a.argmax(axis=1) if a.shape[1] > 1 else (a[:, 0] > 0.5)
-    return float(np.mean(predicted == y))
+def as_kernel_array(a: np.ndarray) -> np.ndarray:
+    """float64, C-ordered and writeable: the one type the kernels are compiled for."""
+    return np.require(a, np.float64, ["C", "W"])
 
 
 def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
@@ -145,48 +125,62 @@ def train(net: Network, loss: str, x_train: np.ndarray, y_train: np.ndarray,
     """
     flat = flatten(net)
     n_out = net.weights[-1].shape[0]
-    t_train = targets_for(y_train, n_out, classification)
-    t_test = targets_for(y_test, n_out, classification)
+    data = [as_kernel_array(a) for a in (
+        x_train, targets_for(y_train, n_out, classification), y_train,
+        x_test, targets_for(y_test, n_out, classification), y_test)]
+    rules = kernel.plan(flat.net.weights, flat.net.activations, loss, regularization, rate,
+                        optimizer)
+    # The optimizer's state as the kernel steps it, one row a key of its entry's; the
+    # optimizer's own state views these rows once it has any.
+    keys = OPTIMIZERS[optimizer.name].state_keys
+    state = np.zeros((2, flat.theta.size))
+    for row, key in zip(state, keys):
+        if key in optimizer.state:
+            row[...] = optimizer.state[key]
+            optimizer.state[key] = row
+    fresh = not any(key in optimizer.state for key in keys)
     run = Run(flat.net, optimizer)
     n = len(x_train)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(start_epoch + 1, start_epoch + epochs + 1):
-            if stopped():
-                break
-            # Kept so a diverging epoch can be undone: the answer is the last finite state.
-            saved = (flat.theta.copy(), optimizer.steps,
-                     {k: v.copy() for k, v in optimizer.state.items()})
-            order = np.random.default_rng([seed, epoch]).permutation(n)
-            # Shuffled once an epoch, so each batch is a slice (a view), not a gather.
-            xs, ts = x_train[order], t_train[order]
-            for start in range(0, n, batch_size):
-                gradients(flat, xs[start:start + batch_size], ts[start:start + batch_size], loss)
-                regularize(flat, regularization, rate)
-                optimizer.step(flat.theta, flat.grad)
-            record = evaluate(flat, loss, x_train, y_train, t_train, x_test, y_test, t_test,
-                              epoch, classification)
-            if diverged((record.train_loss,), (flat.theta, *optimizer.state.values()), bound):
-                run.diverged_at = epoch
-                flat.theta[...] = saved[0]
-                optimizer.steps, optimizer.state = saved[1], saved[2]
-                break
-            run.history.append(record)
+    for epoch in range(start_epoch + 1, start_epoch + epochs + 1):
+        if stopped():
+            break
+        # Kept so a diverging epoch can be undone: the answer is the last finite state.
+        saved = flat.theta.copy(), state.copy(), optimizer.steps, dict(optimizer.state)
+        order = np.random.default_rng([seed, epoch]).permutation(n)
+        kernel.train_epoch(flat.theta, state, *rules, data[0], data[1], order, batch_size,
+                           int(fresh), optimizer.steps)
+        optimizer.steps += -(-n // batch_size)
+        if fresh and n:
+            fresh = False
+            optimizer.state.update(zip(keys, state))
+        record = evaluate(flat, rules, data, epoch, classification)
+        if diverged((record.train_loss,), (flat.theta, *optimizer.state.values()), bound):
+            run.diverged_at = epoch
+            flat.theta[...], state[...] = saved[0], saved[1]
+            optimizer.steps, optimizer.state = saved[2], saved[3]
+            break
+        run.history.append(record)
     return run
 
 
-def evaluate(flat: Flat, loss: str, x_train, y_train, t_train, x_test, y_test, t_test,
-             epoch: int, classification: bool) -> Epoch:
+NO_GRADIENT = np.empty(0)
+
+
+def evaluate(flat: Flat, rules: tuple, data: list[np.ndarray], epoch: int,
+             classification: bool) -> Epoch:
     """The epoch's losses, accuracies and per-layer norms of the full training-set gradient."""
-    zs, acts = gradients(flat, x_train, t_train, loss)
-    train_loss = LOSSES[loss].value(zs[-1], acts[-1], t_train)
-    norms = [float(np.linalg.norm(g)) for g in flat.grad_w]
-    test_loss = test_acc = None
+    x_train, t_train, y_train, x_test, t_test, y_test = data
+    norms = np.empty(len(flat.grad_w))
+    train_loss, train_right = kernel.evaluate(flat.theta, *rules[:2], x_train, t_train, y_train,
+                                              flat.grad, norms)
+    test_loss = test_right = None
     if len(x_test):
-        zs, test_acts = forward_all(flat.net, x_test)
-        test_loss = LOSSES[loss].value(zs[-1], test_acts[-1], t_test)
-        test_acc = accuracy(test_acts[-1], y_test) if classification else None
-    train_acc = accuracy(acts[-1], y_train) if classification else None
-    return Epoch(epoch, float(train_loss), test_loss, train_acc, test_acc, norms)
+        test_loss, test_right = kernel.evaluate(flat.theta, *rules[:2], x_test, t_test, y_test,
+                                                NO_GRADIENT, NO_GRADIENT)
+    return Epoch(epoch, train_loss, test_loss,
+                 train_right / len(x_train) if classification else None,
+                 test_right / len(x_test) if classification and len(x_test) else None,
+                 norms.tolist())
 
 
 def neuron_health(net: Network, x: np.ndarray) -> list[dict[str, list]]:

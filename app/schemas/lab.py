@@ -134,6 +134,10 @@ class TrainRequest(Strict):
         "calls continue exactly as one."))
     seed: int = Field(0, ge=0, le=MAX_SEED, description="Seeds the shuffle of every epoch.")
     boundary: BoundarySpec | None = None
+    history_every: int | None = Field(None, ge=1, le=MAX_EPOCH_NUMBER, description=(
+        "For a client that plays (the lab): the history keeps only the epochs whose number is "
+        "a multiple of this, and the call's last, and the answer adds train_seconds, the time "
+        "the training took, to size the next call by. Absent: every epoch, no train_seconds."))
 
     @model_validator(mode="after")
     def check_fit(self) -> "TrainRequest":
@@ -222,6 +226,9 @@ class TrainResponse(BaseModel):
     diverged_at_epoch: int | None
     neurons: list[NeuronHealth]
     boundary: BoundaryOut | None
+    train_seconds: float | None = Field(None, description=(
+        "Only when the request gives history_every: the seconds this call spent training, "
+        "on the server's clock (longer when it is busy)."))
 
 
 class DatasetPart(BaseModel):

@@ -1,14 +1,17 @@
-// The JS forward twin a lab follower computes with, against the Python engine's own numbers
-// (tests/js/fixtures/forward.json, which tests/test_js_forward_fixture.py keeps current): every
-// activation, loss and feature the catalog names, so a name without a twin here fails.
+// The JS forward twin the lab and its followers compute with, against the Python engine's own
+// numbers (tests/js/fixtures/forward.json and grids.json, which tests/test_js_forward_fixture.py
+// keeps current): every activation, loss and feature the catalog names, so a name without a twin
+// here fails, and the plane the lab draws against /train's own boundary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CATALOG } from '../../static/js/catalog.js';
 import { ACTIVATIONS, evaluate, forward, forwardPass, gridAxis, LOSSES, outputGrids } from '../../static/js/forward.js';
-import { featureValue } from '../../static/js/lab/state.js';
+import { PLANE } from '../../static/js/lab/run.js';
+import { DEFAULT_LAB, featureValue, trainRequest } from '../../static/js/lab/state.js';
 
 const FIXTURE = JSON.parse(readFileSync(new URL('./fixtures/forward.json', import.meta.url), 'utf8'));
+const GRIDS = JSON.parse(readFileSync(new URL('./fixtures/grids.json', import.meta.url), 'utf8'));
 
 /** Equal to 1e-12 relative (1e-300 absolute, for zeros), element by element, nested. */
 function close(mine, theirs, where) {
@@ -91,4 +94,27 @@ test('the plane: a linspace from -6 to 6, outputs row by row from the bottom, an
   assert.equal(oneInput.x2, null);
   assert.equal(oneInput.hidden, null);
   assert.equal(oneInput.outputs[0].length, 5);
+});
+
+test("the lab's plane is /train's boundary to the four decimals the server sends: default, relu into softmax, one input", () => {
+  // The first case is the lab's default setup, as the lab asks for it (but for the grid and history).
+  const { history_every: _, ...asked } = trainRequest(DEFAULT_LAB, null, GRIDS[0].request.epochs);
+  assert.deepEqual(asked, GRIDS[0].request);
+  assert.ok(GRIDS.some((c) => c.network.activations.includes('relu') && c.network.activations.at(-1) === 'softmax'));
+  assert.ok(GRIDS.some((c) => c.inputs === 1));
+  for (const { request, inputs, network, boundary } of GRIDS) {
+    assert.equal(boundary.resolution, PLANE.resolution);
+    assert.equal(boundary.neuron_resolution, PLANE.neuron_resolution);
+    const mine = outputGrids(network, request.features, inputs, PLANE.resolution, PLANE.neuron_resolution);
+    const where = network.activations.join('/');
+    close(mine.x1, boundary.x1, `${where} x1`);
+    assert.deepEqual(mine.x2 === null, boundary.x2 === null, `${where} x2`);
+    // The server rounds to 4 decimals: each of our values is within half a unit of the fourth.
+    const near = (a, b, at) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 0.5e-4 + 1e-12, `${at}[${i}]: ${v} is not ${b[i]}`));
+    assert.equal(mine.outputs.length, boundary.outputs.length);
+    mine.outputs.forEach((values, k) => near(values, boundary.outputs[k], `${where} output ${k}`));
+    assert.deepEqual(mine.hidden.map((l) => l.map((n) => n.length)), boundary.hidden.map((l) => l.map((n) => n.length)));
+    mine.hidden.forEach((layer, l) => layer.forEach((values, j) => near(values, boundary.hidden[l][j], `${where} layer ${l + 1} neuron ${j}`)));
+    assert.ok(new Set(boundary.outputs[0]).size > 10, `${where}: a plane with something on it`);
+  }
 });

@@ -1,9 +1,11 @@
-// What the lab makes of a run: the curve a class gets (thinned, short, the resumed part first),
-// the export and CSV of the history, and the step-through state for one training point.
+// What the lab makes of a run: its plane from the weights, the history kept (thinned once long),
+// the curve a class gets (thinned, short, the resumed part first), the export and CSV of the
+// history, and the step-through state for one training point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LIMITS } from '../../static/js/catalog.js';
-import { fits, historyCsv, liveState, lossCurve, networkExport, runLosses, traceState } from '../../static/js/lab/run.js';
+import { outputGrids } from '../../static/js/forward.js';
+import { fits, HISTORY_CAP, historyCsv, keptHistory, liveState, lossCurve, networkExport, PLANE, planeOf, runLosses, traceState } from '../../static/js/lab/run.js';
 import { DEFAULT_LAB } from '../../static/js/lab/state.js';
 
 const epochs = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => ({
@@ -82,4 +84,41 @@ test('a traced point: first in its batch, with the features as the lab computes 
   const big = traceState({ lab: regression, run, data: many }, 0);
   assert.equal(big.setup.loss, 'mse');
   assert.equal(big.setup.inputs.length, 16);
+});
+
+test('the history is kept whole up to HISTORY_CAP epochs, then every other one it kept, the last always', () => {
+  const short = epochs(1, HISTORY_CAP);
+  assert.deepEqual(keptHistory(short, 1), { history: short, every: 1 });
+  const long = epochs(1, HISTORY_CAP + 1);
+  const once = keptHistory(long, 1);
+  assert.equal(once.every, 2);
+  assert.ok(once.history.length <= HISTORY_CAP);
+  assert.deepEqual(once.history.slice(0, 2).map((h) => h.epoch), [2, 4]);
+  assert.equal(once.history.at(-1).epoch, HISTORY_CAP + 1); // the last, an odd one
+  // What a server answered with history_every 2 (multiples of 2 and each call's last), grown past the cap.
+  const asked = [...once.history, ...epochs(HISTORY_CAP + 2, 2 * HISTORY_CAP + 7).filter((h) => h.epoch % 2 === 0)];
+  const twice = keptHistory(asked, 2);
+  assert.equal(twice.every, 4);
+  assert.ok(twice.history.every((h, i) => h.epoch % 4 === 0 || i === twice.history.length - 1));
+  assert.ok(twice.history.every((h, i) => i === 0 || h.epoch > twice.history[i - 1].epoch));
+  // An import far longer than the cap is thinned as often as it takes.
+  const huge = keptHistory(epochs(1, 5 * HISTORY_CAP), 1);
+  assert.equal(huge.every, 8);
+  assert.ok(huge.history.length <= HISTORY_CAP);
+  // Epochs that never thin (all numbered 0) stop at history_every's bound, not loop for ever.
+  const stuck = keptHistory(Array.from({ length: HISTORY_CAP + 1 }, () => ({ epoch: 0 })), 1);
+  assert.ok(stuck.every <= LIMITS.max_optimizer_steps && 2 * stuck.every > LIMITS.max_optimizer_steps);
+});
+
+test("the plane is drawn from the weights on the lab's grids, one input or two", () => {
+  const plane = planeOf(DEFAULT_LAB, NETWORK, { inputs: 2 });
+  assert.deepEqual(plane, outputGrids(NETWORK, DEFAULT_LAB.features, 2, PLANE.resolution, PLANE.neuron_resolution));
+  assert.equal(plane.outputs[0].length, PLANE.resolution ** 2);
+  assert.deepEqual(plane.hidden.map((layer) => layer.length), [4, 2]);
+  assert.equal(plane.hidden[0][0].length, PLANE.neuron_resolution ** 2);
+  assert.deepEqual(planeOf(DEFAULT_LAB, NETWORK, null), plane); // before the points come: from the settings
+  const sine = { ...DEFAULT_LAB, dataset: { ...DEFAULT_LAB.dataset, name: 'sine', task: 'regression' } };
+  const curve = planeOf(sine, NETWORK, null);
+  assert.equal(curve.x2, null);
+  assert.equal(curve.outputs[0].length, PLANE.resolution);
 });

@@ -133,17 +133,20 @@ test('a change brings what it implies: a task its loss, one input its features',
 test('the requests: a fresh network from the seed, or the run carried on with its optimizer state', () => {
   const settings = lab({ activation: 'relu', optimizer: 'adam', learning_rate: 0.01, regularization: 'l2', rate: 0.1 });
   assert.deepEqual(networkSpec(settings), { layers: [2, 4, 2, 1], activations: ['relu', 'relu', 'sigmoid'], init: { scheme: 'he', seed: 1 } });
-  const fresh = trainRequest(settings, null, 5, { resolution: 40 });
+  const fresh = trainRequest(settings, null, 5);
   assert.deepEqual(fresh.optimizer, { name: 'adam', learning_rate: 0.01 });
   assert.equal(fresh.start_epoch, 0);
+  assert.equal(fresh.history_every, 1);
+  assert.ok(!('boundary' in fresh)); // the lab draws the plane from the weights
   const run = { network: { layers: [2, 4, 2, 1] }, epoch: 12, optimizer: { name: 'adam', learning_rate: 0.1, step: 12, m: [1], v: [2] } };
-  const carried = trainRequest(settings, run, 5, null);
+  const carried = trainRequest(settings, run, 5, 8);
+  assert.equal(carried.history_every, 8);
   assert.equal(carried.network, run.network);
   assert.deepEqual(carried.optimizer, { ...run.optimizer, learning_rate: 0.01 }); // the rate as set now
   assert.equal(carried.start_epoch, 12);
   assert.deepEqual(carried.regularization, { kind: 'l2', rate: 0.1 });
-  assert.deepEqual(trainRequest({ ...settings, optimizer: 'sgd' }, run, 1, null).optimizer, { name: 'sgd', learning_rate: 0.01 });
-  assert.equal(trainRequest(lab({ dataset: { ...DEFAULT_LAB.dataset, task: 'regression', name: 'plane' } }), null, 1, null).loss, 'mse');
+  assert.deepEqual(trainRequest({ ...settings, optimizer: 'sgd' }, run, 1).optimizer, { name: 'sgd', learning_rate: 0.01 });
+  assert.equal(trainRequest(lab({ dataset: { ...DEFAULT_LAB.dataset, task: 'regression', name: 'plane' } }), null, 1).loss, 'mse');
   assert.deepEqual(stepperTraining(lab(), null), { learning_rate: 0.03 });
   assert.deepEqual(stepperTraining(settings, run), { optimizer: { ...run.optimizer, learning_rate: 0.01 }, regularization: { kind: 'l2', rate: 0.1 } });
 });

@@ -1,38 +1,22 @@
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from app.nn.activations import ACTIVATIONS, OUTPUT_ONLY
 from app.nn.datasets import DOMAIN, generate, split
-from app.nn.network import Network, backward, forward, init_network
+from app.nn.network import Network, forward, init_network
 from app.nn.optimizers import Optimizer
 from app.nn.train import (
     flatten,
-    gradients,
     neuron_health,
     output_grids,
     regularize,
     targets_for,
     train,
 )
-
-HIDDEN = [n for n in ACTIVATIONS if n not in OUTPUT_ONLY]
-
-
-@pytest.mark.parametrize("hidden", HIDDEN)
-@pytest.mark.parametrize("loss, output, outputs", [
-    ("mse", "tanh", 1), ("mse", "linear", 1), ("bce", "sigmoid", 1),
-    ("cross_entropy", "softmax", 2), ("mse", "softmax", 2)])
-def test_fast_gradients_equal_the_traced_ones(hidden, loss, output, outputs):
-    rng = np.random.default_rng(4)
-    net = init_network([3, 5, 4, outputs], [hidden, hidden, output], "uniform", 2)
-    x = rng.normal(size=(7, 3))
-    t = targets_for(rng.integers(0, 2, 7).astype(float), outputs, True)
-    flat = flatten(net)
-    gradients(flat, x, t, loss)
-    traced = backward(net, x, t, loss, forward(net, x))
-    for l, g in enumerate(traced):
-        np.testing.assert_allclose(flat.grad_w[l], g.dL_dW, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(flat.grad_b[l], g.dL_db, rtol=1e-12, atol=1e-15)
 
 
 def test_flat_vector_is_viewed_by_the_network():
@@ -137,3 +121,58 @@ def test_a_run_past_the_bound_has_diverged_and_answers_the_state_before():
                 classification=False)
     assert run.diverged_at is not None
     assert all(np.abs(w).max() <= 1e9 for w in run.net.weights)
+
+
+TORCH_PYTHON = os.environ.get("BACKPROP_VIZ_TORCH_PYTHON")
+TORCH_CASES = {  # hidden and output activations, loss, optimizer, batch, penalty
+    "the bench's": (["tanh", "tanh", "tanh"], "mse", ("sgd", 0.03), 10, ("none", 0.0)),
+    "adam, l2": (["relu", "relu", "sigmoid"], "bce", ("adam", 0.01), 32, ("l2", 0.01)),
+    "momentum, l1": (["leaky_relu", "tanh", "softmax"], "cross_entropy", ("momentum", 0.05), 7,
+                     ("l1", 0.001)),
+    "mse on softmax": (["sigmoid", "linear", "softmax"], "mse", ("adam", 0.02), 16,
+                       ("none", 0.0)),
+}
+
+
+@pytest.mark.skipif(not TORCH_PYTHON, reason="set BACKPROP_VIZ_TORCH_PYTHON to a Python with "
+                                             "torch to train the same with PyTorch")
+@pytest.mark.parametrize("case", TORCH_CASES)
+def test_training_equals_pytorchs_float64_to_1e_12(case):
+    """Twenty epochs, every mini-batch step through the compiled engine, against PyTorch's own
+    layers, losses and optimizers (tests/nn/torch_training.py) given the same shuffles."""
+    activations, loss, (name, rate), batch, (kind, penalty) = TORCH_CASES[case]
+    x_train, y_train, _, _ = circle_data()
+    outputs = 2 if activations[-1] == "softmax" else 1
+    net = init_network([2, 6, 5, outputs], activations, "xavier", 7)
+    optimizer = Optimizer(name, rate)
+    run = train(net, loss, x_train, y_train, x_train[:0], y_train[:0], optimizer=optimizer,
+                batch_size=batch, epochs=20, seed=3, regularization=kind, rate=penalty)
+    spec = {"weights": [w.tolist() for w in net.weights],
+            "biases": [b.tolist() for b in net.biases], "activations": activations, "loss": loss,
+            "x": x_train.tolist(), "t": targets_for(y_train, outputs, True).tolist(),
+            "orders": [np.random.default_rng([3, e]).permutation(len(x_train)).tolist()
+                       for e in range(1, 21)],
+            "batch_size": batch, "regularization": kind, "rate": penalty,
+            "optimizer": {"name": name, "learning_rate": rate, **optimizer.settings}}
+    out = subprocess.run([TORCH_PYTHON, str(Path(__file__).with_name("torch_training.py"))],
+                         input=json.dumps(spec), capture_output=True, text=True, timeout=300,
+                         check=True).stdout
+    torch_run = json.loads(out)
+    assert run.diverged_at is None
+    np.testing.assert_allclose([e.train_loss for e in run.history], torch_run["losses"],
+                               rtol=1e-12)
+    for ours, theirs in zip(run.net.weights + run.net.biases,
+                            torch_run["weights"] + torch_run["biases"]):
+        close(ours, theirs)
+    ours = {"momentum_buffer": "velocity", "exp_avg": "m", "exp_avg_sq": "v"}
+    assert {ours[key] for key in torch_run["state"]} == set(optimizer.state)
+    for key, values in torch_run["state"].items():  # torch's per tensor: W0, b0, W1, b1, ...
+        flat = np.concatenate([np.ravel(v) for v in values[0::2] + values[1::2]])
+        close(optimizer.state[ours[key]], flat)
+
+
+def close(ours, theirs):
+    """Each value to 1e-12 relative, or to 1e-12 of the array's largest: an L1 penalty keeps
+    some weights dithering about 0, where the last bits of a step decide a sign."""
+    theirs = np.asarray(theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12 * np.abs(theirs).max())

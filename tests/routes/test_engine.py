@@ -207,6 +207,9 @@ def lab_batch_of_one():
 @pytest.mark.parametrize("regularization", [None, {"kind": "l2", "rate": 0.01},
                                             {"kind": "l1", "rate": 0.003}])
 def test_a_trace_with_an_optimizer_steps_exactly_as_train(client, optimizer, regularization):
+    """Equal to 1e-12 relative, not bit for bit: /trace is numpy (BLAS's products, numpy's own
+    tanh and exp) and /train the compiled engine (sums in example order, its own tanh), so the
+    last bits of a value may differ; the two are each held to PyTorch within 1e-12 too."""
     network, x, label = lab_batch_of_one()
     extra = {"regularization": regularization} if regularization else {}
     trained = client.post("/api/v1/train", json={
@@ -220,8 +223,19 @@ def test_a_trace_with_an_optimizer_steps_exactly_as_train(client, optimizer, reg
     for _ in range(4):
         answer = client.post("/api/v1/trace", json=step).json()
         step = {**step, "network": answer["network"], "optimizer": answer["optimizer"]}
-    assert answer["network"] == trained["network"]
-    assert answer["optimizer"] == trained["optimizer"]
+    assert close_json(answer["network"], trained["network"])
+    assert close_json(answer["optimizer"], trained["optimizer"])
+
+
+def close_json(a, b, rel=1e-12) -> bool:
+    """The same JSON, numbers equal to `rel` relative (and exact where they are integers)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(close_json(a[k], b[k], rel) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(close_json(u, v, rel) for u, v in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=rel, abs=1e-300)
+    return a == b
 
 
 def test_adam_follows_its_formulas_term_by_term(client):

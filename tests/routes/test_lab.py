@@ -57,6 +57,20 @@ def test_gradient_norms_match_the_trace_endpoint(client):
     assert norms == pytest.approx(body["history"][-1]["grad_norms"], rel=1e-10)
 
 
+def test_a_playing_client_gets_every_nth_epoch_the_last_and_the_training_time(client):
+    whole = client.post("/api/v1/train", json=small(epochs=10, start_epoch=3)).json()
+    assert "train_seconds" not in whole  # asked for nothing new: answered as ever
+    played = client.post("/api/v1/train", json=small(epochs=10, start_epoch=3,
+                                                     history_every=4)).json()
+    assert [e["epoch"] for e in played["history"]] == [4, 8, 12, 13]
+    assert played["history"] == [e for e in whole["history"] if e["epoch"] in (4, 8, 12, 13)]
+    assert played["network"] == whole["network"] and played["epoch"] == whole["epoch"] == 13
+    assert isinstance(played["train_seconds"], float) and played["train_seconds"] > 0
+    every = client.post("/api/v1/train", json=small(history_every=1)).json()
+    assert every["history"] == client.post("/api/v1/train", json=small()).json()["history"]
+    assert "train_seconds" in every
+
+
 def test_boundary_with_every_neuron(client):
     body = client.post("/api/v1/train", json=small(
         boundary={"resolution": 20, "neuron_resolution": 8})).json()
@@ -143,6 +157,8 @@ def test_dataset_endpoint_matches_what_train_uses(client):
     ({"dataset": {"name": "circle", "test_points": [[0, 0, 1]]}}, "dataset.test_points",
      "needs_points"),
     ({"batch_size": 0}, "batch_size", "greater_than_equal"),
+    ({"history_every": 0}, "history_every", "greater_than_equal"),
+    ({"history_every": 2 * 10**9}, "history_every", "less_than_equal"),
 ])
 def test_bad_training_requests(client, change, field, rule):
     response = client.post("/api/v1/train", json=small(**change))

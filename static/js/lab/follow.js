@@ -6,13 +6,13 @@
  * anything. `receive` is the one door a change comes in by; `render` draws what it left.
  */
 
-import { evaluate, outputGrids } from '../forward.js';
+import { evaluate } from '../forward.js';
+import { planeOf } from './run.js';
 import { BATCHES, encodeLab, featureLabel, isOneDimensional, lossOf, outputActivation } from './state.js';
 import { createHeatmap } from '../views/heatmap.js';
 import { createLabNetwork } from '../views/labnetwork.js';
 import { createLineChart } from '../views/linechart.js';
 
-const BOUNDARY = { resolution: 40, neuron_resolution: 14 }; // the grids the lab asks /train for
 const NO_LOSSES = Object.freeze({ key: '', epochs: Object.freeze([]), train: Object.freeze([]), test: Object.freeze([]) });
 
 /**
@@ -95,9 +95,8 @@ export function createLabFollower(root) {
     const { settings, snapshot } = state;
     const data = frame?.data ?? shown.data;
     const classification = settings.dataset.task === 'classification';
-    const inputs = data?.inputs ?? (isOneDimensional(settings) ? 1 : 2);
     const net = snapshot?.network;
-    const boundary = net ? outputGrids(net, settings.features, inputs, BOUNDARY.resolution, BOUNDARY.neuron_resolution) : null;
+    const boundary = net ? planeOf(settings, net, data) : null; // as the presenter's lab draws it
     const stats = net && data ? {
       train: evaluate(net, settings.features, data.train, lossOf(settings), classification),
       test: evaluate(net, settings.features, data.test, lossOf(settings), classification),

@@ -4,15 +4,16 @@
  * taps, and runs the one animation loop. Every change of state passes through `commit`, which
  * marks the page for a redraw and hands the state to `onCommit` (the page writes the URL there);
  * `render` draws the state, whatever changed. Play keeps one /train request in flight, sized by
- * play.js, and the loop offers the state to `share` (a class following it) once the
- * settings and the weights agree.
+ * play.js, the next one sent as soon as an answer is in (before the page draws it); the plane
+ * and the neurons are drawn from the weights (run.js planeOf), never asked of the server. The
+ * loop offers the state to `share` (a class following it) once the settings and the weights agree.
  */
 
 import * as api from '../api.js';
 import { createBanner, createNotice, createProjectorToggle, isShortcut } from '../chrome.js';
 import { exportAs, readImport } from './files.js';
-import { createScheduler } from './play.js';
-import { fits, runLosses, traceState } from './run.js';
+import { createScheduler, historyEvery } from './play.js';
+import { fits, keptHistory, planeOf, runLosses, traceState } from './run.js';
 import { changed, checkLab, DATASETS, datasetSpec, DEFAULT_LAB, fromCsv, trainRequest } from './state.js';
 import { encode as encodeStepper } from '../stepper/state.js';
 import { createDataPanel } from '../views/datapanel.js';
@@ -22,7 +23,6 @@ import { createLabControls } from '../views/labcontrols.js';
 import { createLabNetwork } from '../views/labnetwork.js';
 import { createWarnings, diagnose } from '../views/warnings.js';
 
-const BOUNDARY = { resolution: 40, neuron_resolution: 14 };
 // What a settings change touches decides what starts over: these need new weights (or data).
 const RESHAPING = ['dataset', 'points', 'features', 'hidden', 'activation', 'seed'];
 
@@ -38,16 +38,20 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
   const $ = (sel) => root.querySelector(sel);
   /**
    * lab: the settings (state.js); run: the last /train answer (network, optimizer, epoch,
-   * neurons, boundary); history: this page's epochs; carried: a resumed presentation's loss
-   * curve from before this page took over; data: the points ({train, test, task, inputs}).
+   * neurons); history: this page's epochs, every `historyEvery`-th once long (run.js
+   * keptHistory); carried: a resumed presentation's loss curve from before this page took
+   * over; data: the points ({train, test, task, inputs}).
    */
-  let state = { lab: settings, run: null, history: [], carried: null, data: null, playing: false, picking: false };
+  let state = { lab: settings, run: null, history: [], historyEvery: 1, carried: null, data: null, playing: false, picking: false };
   const scheduler = createScheduler();
   let dirty = true; // the state changed, or the page did (a resize): redraw on the next frame
   let generation = 0; // bumped by every new run, so answers for an old one are dropped
   let changing = 0; // settings changes still fetching data or weights: the class waits for them
   let unshared = true; // a change the class has not been offered yet
   const speed = { epochs: 0, since: performance.now(), rate: 0 };
+  let plane = { network: null, inputs: 0, boundary: null }; // the plane drawn from the run's weights, once each
+  let shownSettings = null; // the settings the panels show: rewritten only when they change, not per answer
+  let chartsDue = false; // charts to redraw on the next frame with nothing else to draw, so no frame does both
 
   const showError = createBanner($('#error'));
   const showNotice = createNotice($('#notice'));
@@ -63,12 +67,18 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
 
   /**
    * Sets the state's fields in `patch`, marks a redraw, and hands the state on: the one door
-   * every change goes through. `newEpochs` are added to the history in place (it only grows
-   * until a new run replaces it; copying it on every answer would cost the play loop).
+   * every change goes through. `newEpochs` are added to the history in place (it only grows,
+   * thinned past HISTORY_CAP, until a new run replaces it; copying it on every answer would
+   * cost the play loop).
    */
   function commit({ newEpochs, ...patch }) {
     state = { ...state, ...patch };
-    if (newEpochs) state.history.push(...newEpochs);
+    if (newEpochs) {
+      state.history.push(...newEpochs);
+      const kept = keptHistory(state.history, state.historyEvery);
+      state.history = kept.history;
+      state.historyEvery = kept.every;
+    }
     if (newEpochs || ['lab', 'run', 'history', 'carried'].some((key) => key in patch)) unshared = true;
     dirty = true;
     onCommit(state);
@@ -111,7 +121,7 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
   function startRun(patch) {
     generation += 1;
     scheduler.clear();
-    commit({ history: [], carried: null, run: null, playing: false, ...patch });
+    commit({ history: [], historyEvery: 1, carried: null, run: null, playing: false, ...patch });
   }
 
   async function loadData() {
@@ -129,21 +139,21 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     await trainFor(0);
   }
 
-  /** One /train call: `epochs` more epochs (0 just evaluates) after `from`, merged into the run. */
+  /**
+   * One /train call: `epochs` more epochs (0 just evaluates) after `from`, merged into the run;
+   * then the next call, when one is due, at once: the server trains while the page draws.
+   */
   async function trainFor(epochs, from = state.run) {
     const mine = generation;
     const startedAt = performance.now();
-    // Thumbnails of every hidden neuron cost the most to send and draw: not on every call.
-    const thumbnails = scheduler.started(state.playing, startedAt);
+    scheduler.started();
     try {
-      const boundary = thumbnails ? BOUNDARY : { resolution: BOUNDARY.resolution };
-      const answer = await api.train(trainRequest(state.lab, from, epochs, boundary));
+      const answer = await api.train(trainRequest(state.lab, from, epochs, historyEvery(epochs, state.historyEvery)));
       if (mine !== generation) return;
-      const last = state.run?.boundary;
-      if (!thumbnails) Object.assign(answer.boundary, { hidden: last?.hidden ?? null, neuron_resolution: last?.neuron_resolution ?? 0 });
-      speed.epochs += answer.history.length;
+      const trained = answer.epoch - (from?.epoch ?? 0);
+      scheduler.answered({ epochs: trained, trainSeconds: answer.train_seconds, roundTrip: performance.now() - startedAt });
+      speed.epochs += trained;
       commit({ run: answer, newEpochs: answer.history, ...(answer.diverged ? { playing: false } : {}) });
-      scheduler.answered({ epochs, startedAt, now: performance.now(), thumbnails });
       showError('');
     } catch (error) {
       commit({ playing: false });
@@ -151,6 +161,23 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     } finally {
       scheduler.ended();
     }
+    pump();
+    planeFor(state.run, state.data); // here, with the next call on its way, not in the frame that draws it
+  }
+
+  /** Starts a call if one is due: the epochs asked for by hand, or a playing call's. */
+  function pump() {
+    const epochs = scheduler.next(state.playing, state.lab);
+    if (epochs) trainFor(epochs);
+  }
+
+  /** The run's plane and neurons, computed from its weights once for each new network. */
+  function planeFor(run, data) {
+    const inputs = data?.inputs ?? 0;
+    if (run?.network !== plane.network || inputs !== plane.inputs) {
+      plane = { network: run?.network ?? null, inputs, boundary: run ? planeOf(state.lab, run.network, data) : null };
+    }
+    return plane.boundary;
   }
 
   function togglePlay() {
@@ -159,20 +186,27 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     commit({ playing: !state.playing });
   }
 
-  /** Draws the state: every view from it, the charts at most CHART_MS apart while playing. */
+  /**
+   * Draws the state: every view from it, the charts at most CHART_MS apart while playing, on
+   * the next frame (or with the next render, if no frame was free since).
+   */
   function render() {
-    const { lab, run, data, history, carried, playing, picking } = state;
+    const { lab, run, data, history, playing, picking } = state;
     const oneInput = data?.inputs === 1;
     const task = lab.dataset.task;
-    dataPanel.update(lab);
-    controls.update(lab);
-    heatmap.update({ data, boundary: run?.boundary, task, oneInput, showTest: $('#show-test').checked });
-    network.update({ features: lab.features, hidden: lab.hidden, oneInput, network: run?.network, boundary: run?.boundary,
+    const boundary = planeFor(run, data);
+    if (lab !== shownSettings) {
+      shownSettings = lab;
+      dataPanel.update(lab);
+      controls.update(lab);
+    }
+    heatmap.update({ data, boundary, task, oneInput, showTest: $('#show-test').checked });
+    network.update({ features: lab.features, hidden: lab.hidden, oneInput, network: run?.network, boundary,
       neurons: run?.neurons, task, activation: lab.activation, editable: !projector.on });
     const now = performance.now();
     if (scheduler.charts(playing, now)) {
-      charts.update(runLosses(carried, history), history, lab.hidden.length + 1);
-      warnings.update(diagnose(lab, run, history));
+      if (chartsDue) drawCharts();
+      else chartsDue = true;
     }
     const last = history[history.length - 1];
     const pct = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
@@ -192,14 +226,22 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     $('.trace-point').setAttribute('aria-pressed', String(picking));
   }
 
+  /** The loss and gradient charts and the warnings, from the history. */
+  function drawCharts() {
+    const { lab, run, history, carried } = state;
+    chartsDue = false;
+    charts.update(runLosses(carried, history), history, lab.hidden.length + 1);
+    warnings.update(diagnose(lab, run, history));
+  }
+
   /**
    * The one animation loop: asks for more epochs while playing (or those asked for by hand),
-   * redraws when something changed, and offers the class the state once it is settled.
+   * redraws when something changed (the charts on a frame of their own), and offers the class
+   * the state once it is settled.
    */
   function frame(now) {
-    const epochs = scheduler.next(state.playing);
-    if (epochs) trainFor(epochs);
-    if (dirty) { dirty = false; render(); }
+    pump();
+    if (dirty) { dirty = false; render(); } else if (chartsDue) drawCharts();
     if (unshared && settled() && share(state, now)) unshared = false;
     requestAnimationFrame(frame);
   }
@@ -258,8 +300,9 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
     const { lab, run, history } = read.saved;
     try {
       const data = await api.dataset(datasetSpec(lab));
-      const answer = await api.train(trainRequest(lab, run, 0, BOUNDARY));
-      startRun({ lab, data, history, run: answer }); // an import's history is the whole run
+      const answer = await api.train(trainRequest(lab, run, 0));
+      const kept = keptHistory(history, 1);
+      startRun({ lab, data, history: kept.history, historyEvery: kept.every, run: answer }); // an import's history is the whole run
       showNotice('');
     } catch (error) {
       refused(error.message);

@@ -1,13 +1,52 @@
 /**
- * What training produced, beside the settings, and what the lab makes of it: the run's losses
- * (a resumed presentation's curve first), the state a class following the lab gets, the
- * network export and the history as CSV, and the step-through state for one training point.
+ * What training produced, beside the settings, and what the lab makes of it: the plane and the
+ * neurons drawn from the weights, the history kept (thinned once long), the run's losses (a
+ * resumed presentation's curve first), the state a class following the lab gets, the network
+ * export and the history as CSV, and the step-through state for one training point.
  * Pure: each takes the lab's state and answers plain data.
  */
 
 import { LIMITS } from '../catalog.js';
-import { featureLabel, featureValue, lossOf, networkSpec, stepperTraining } from './state.js';
+import { outputGrids } from '../forward.js';
+import { featureLabel, featureValue, isOneDimensional, lossOf, networkSpec, stepperTraining } from './state.js';
 import { FIRST_STEP, POSITION_VERSION } from '../stepthrough/position.js';
+
+export const PLANE = { resolution: 40, neuron_resolution: 14 }; // grid points a side: the plane's, each neuron's
+// The epochs a lab keeps: past this the history keeps every other one it kept (multiples of a
+// doubled history_every, and the last), so an hour of play at 2,000 epochs a second stays a
+// few MB and the charts (which draw at most 400 points) redraw in a millisecond or two.
+export const HISTORY_CAP = 10000;
+
+/**
+ * The network's outputs over the plane, and every hidden neuron's, shaped as /train's
+ * `boundary`: the lab and its class draw them from the weights, not from the server's grid.
+ * @param {object} lab settings (their features)
+ * @param {object} network explicit weights
+ * @param {{inputs: number}|null} data the points, once loaded (one input or two)
+ */
+export function planeOf(lab, network, data) {
+  const inputs = data?.inputs ?? (isOneDimensional(lab) ? 1 : 2);
+  return outputGrids(network, lab.features, inputs, PLANE.resolution, PLANE.neuron_resolution);
+}
+
+/**
+ * The history a lab keeps: as it is while it has at most HISTORY_CAP epochs, else thinned to
+ * those numbered a multiple of a doubled `every` (and the last), as often as it takes.
+ * @param {object[]} history the epochs kept so far, rising
+ * @param {number} every the history_every they were asked with
+ * @returns {{history: object[], every: number}} the epochs kept, and the next calls' history_every
+ */
+export function keptHistory(history, every) {
+  let kept = history;
+  let k = every;
+  // history_every's bound is the largest epoch number (the catalog's max_optimizer_steps).
+  while (kept.length > HISTORY_CAP && 2 * k <= LIMITS.max_optimizer_steps) {
+    k *= 2;
+    const last = kept[kept.length - 1];
+    kept = kept.filter((h) => h.epoch % k === 0 || h === last);
+  }
+  return { history: kept, every: k };
+}
 
 /** Whether a network has the shape the settings give: a snapshot must match its settings. */
 export function fits(net, settings) {

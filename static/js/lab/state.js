@@ -104,10 +104,12 @@ export function datasetSpec(lab) {
 
 /**
  * The /train request that continues `run` (or starts afresh without one) for `epochs` epochs.
+ * No boundary: the lab draws the plane and the neurons from the weights (forward.js).
  * @param {object} lab settings
  * @param {object|null} run {network, optimizer, epoch} from the last answer
+ * @param {number} historyEvery the epochs the history keeps (a multiple of this, and the last)
  */
-export function trainRequest(lab, run, epochs, boundary) {
+export function trainRequest(lab, run, epochs, historyEvery = 1) {
   return {
     network: run ? run.network : networkSpec(lab),
     loss: lossOf(lab),
@@ -123,7 +125,7 @@ export function trainRequest(lab, run, epochs, boundary) {
     epochs,
     start_epoch: run ? run.epoch : 0,
     seed: lab.seed,
-    boundary,
+    history_every: historyEvery,
   };
 }
 

@@ -8,6 +8,16 @@ const LOW = [179, 88, 6];
 const MID = [255, 255, 255];
 const HIGH = [33, 102, 172];
 
+/** Writes v's colour into out[at], out[at + 1], out[at + 2]: the one rule scale and paintGrid use. */
+function mix(out, at, v, lo, hi, fade) {
+  const t = Math.max(0, Math.min(1, (v - lo) / (hi - lo)));
+  const low = t < 0.5;
+  const from = low ? LOW : MID;
+  const to = low ? MID : HIGH;
+  const u = low ? t * 2 : (t - 0.5) * 2;
+  for (let i = 0; i < 3; i += 1) out[at + i] = Math.round((from[i] + (to[i] - from[i]) * u) * (1 - fade) + 255 * fade);
+}
+
 /**
  * @param {number} v the value
  * @param {number} lo the value shown orange
@@ -16,9 +26,9 @@ const HIGH = [33, 102, 172];
  * @returns {number[]} [r, g, b]
  */
 export function scale(v, lo, hi, fade = 0) {
-  const t = Math.max(0, Math.min(1, (v - lo) / (hi - lo)));
-  const [from, to, u] = t < 0.5 ? [LOW, MID, t * 2] : [MID, HIGH, (t - 0.5) * 2];
-  return from.map((c, i) => Math.round((c + (to[i] - c) * u) * (1 - fade) + 255 * fade));
+  const rgb = [0, 0, 0];
+  mix(rgb, 0, v, lo, hi, fade);
+  return rgb;
 }
 
 export const css = (rgb) => `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})`;
@@ -34,9 +44,10 @@ export function paintGrid(canvas, values, n, lo, hi, fade = 0) {
   const image = ctx.createImageData(n, n);
   for (let i = 0; i < n; i += 1) {
     for (let j = 0; j < n; j += 1) {
-      const [r, g, b] = scale(values[i * n + j], lo, hi, fade);
+      // Straight into the pixels: a playing lab paints a plane and every neuron per answer.
       const at = ((n - 1 - i) * n + j) * 4;
-      image.data[at] = r; image.data[at + 1] = g; image.data[at + 2] = b; image.data[at + 3] = 255;
+      mix(image.data, at, values[i * n + j], lo, hi, fade);
+      image.data[at + 3] = 255;
     }
   }
   ctx.putImageData(image, 0, 0);

@@ -182,13 +182,12 @@ export function createLabNetwork(svg, steppers, { onLayers }) {
         // for changes no one can see.
         const w = Math.round((network.weights[l][j][k] / maxW) * 16) / 16;
         const thick = Math.min(2, Math.max(1, parts.node / 46)); // lines grow with the thumbnails
-        const look = `${css(scale(w, -1, 1))}|${((0.8 + 5 * Math.abs(w)) * thick).toFixed(1)}|${w < 0}`;
-        if (line.look === look) return; // unchanged: no attribute writes, no style work
-        line.look = look;
-        const [stroke, width, negative] = look.split('|');
-        line.setAttribute('stroke', stroke);
-        line.setAttribute('stroke-width', width);
-        line.setAttribute('stroke-dasharray', negative === 'true' ? '6 3' : 'none');
+        if (line.w === w && line.thick === thick) return; // unchanged: no attribute writes, no style work
+        line.w = w;
+        line.thick = thick;
+        line.setAttribute('stroke', css(scale(w, -1, 1)));
+        line.setAttribute('stroke-width', ((0.8 + 5 * Math.abs(w)) * thick).toFixed(1));
+        line.setAttribute('stroke-dasharray', w < 0 ? '6 3' : 'none');
       })));
     }
     const last = parts.layers.length - 1;

@@ -350,7 +350,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{p99(latencies) / base:.1f} x quiet, {failures}/{len(latencies)} failed; "
               f"server RSS {before:.0f} -> {after:.0f} MB; {len(lines)} log lines "
               f"({sum('Traceback' in line for line in lines)} tracebacks)"
-              + (f"\n    {got}" if got else ""), flush=True)
+              + (f"\n    {got}" if got else "")
+              + "".join(f"\n    log: {line[:160]}" for line in lines[:3]), flush=True)
         if attack is not None:
             report_within(f"{name}: /health p99 / quiet", 1000 * p99(latencies), 1000 * base,
                           HEALTH_P99_MS, "ms", width=66)

@@ -10,9 +10,10 @@ pages make per change (none: each event carries its traced step).
 Two baselines in the same run: 1 follower of the same server (what a change costs before any
 fan-out: the PUT, the traced step, one write), and a bare asyncio server on the same core
 handing the same event, encoded once, to the same number of sockets (the fan-out with no
-framework at all). Targets (issue #17): p50 and p99 under 100 ms, CPU a delivery under 0.1 ms
-(1,000 deliveries in those 100 ms on one core); the worst under 250 ms, the interval between
-changes, so that no change waits behind the one before.
+framework at all). Targets: p50 and p99 under 100 ms (issues #8 and #17; with several
+processes p99 under 250 ms, issue #11), never over 250 ms (issue #8: one change interval, so
+no change waits behind the one before), CPU a delivery under 0.1 ms (1,000 deliveries within
+those 100 ms on one core).
 
     python bench/classroom.py [--followers 1000] [--changes 40] [--rate 4] [--quick]
     python bench/classroom.py --processes 2 --followers 2000   # two processes on one Redis
@@ -55,8 +56,9 @@ STATE = {
               "loss": "mse", "inputs": [[0.05, 0.1]], "targets": [[0.01, 0.99]],
               "learning_rate": 0.5, "update_biases": False},
     "position": {"iteration": 0, "step": 0}, "view": {"decimals": 4}}
-P50_MS = P99_MS = 100.0  # issue #17
-WORST_MS = 250.0  # one change interval at 4 a second
+P50_MS = P99_MS = 100.0  # issues #8 and #17
+P99_PROCESSES_MS = 250.0  # issue #11: 2,000 followers on two processes and one Redis
+WORST_MS = 250.0  # issue #8: one change interval at 4 a second
 CPU_MS = 0.1  # 1,000 deliveries within the 100 ms, on one core
 
 
@@ -329,7 +331,8 @@ def main(argv: list[str] | None = None) -> None:
     describe("1 follower (baseline)", alone)
     crowd = run(n, *shape)
     describe(f"{n} followers", crowd)
-    for figure, name, bound in (("p50_ms", "p50", P50_MS), ("p99_ms", "p99", P99_MS),
+    p99_bound = P99_MS if args.processes == 1 else P99_PROCESSES_MS
+    for figure, name, bound in (("p50_ms", "p50", P50_MS), ("p99_ms", "p99", p99_bound),
                                 ("max_ms", "worst", WORST_MS)):
         report_within(f"{name} delivery, {n} followers / 1", crowd[figure], alone[figure],
                       bound, "ms", width=54)

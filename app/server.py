@@ -41,6 +41,7 @@ from app.connections import (
 from app.main import create_app
 from app.nn.kernel import warm_up
 from app.settings import Settings
+from app.work import one_blas_thread
 
 LOG = logging.getLogger("backprop_viz.server")
 OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
@@ -341,8 +342,9 @@ class GuardedLoop(asyncio.SelectorEventLoop):
 def served_app() -> FastAPI:
     """The app as a serving process runs it (uvicorn's factory, called once in each worker
     process): from the BACKPROP_VIZ_ variables, with logging set up, the protocol's limits
-    from the settings, the training kernels compiled (or loaded from numba's cache: no request
-    waits for them), and the collector tuned once the app is built."""
+    from the settings, numpy's BLAS on one thread (the work pool shares the cores), the
+    training kernels compiled (or loaded from numba's cache: no request waits for them), and
+    the collector tuned once the app is built."""
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     GuardedH11Protocol.header_timeout = settings.header_timeout
@@ -350,6 +352,7 @@ def served_app() -> FastAPI:
     GuardedH11Protocol.max_connections = connection_cap()  # the limit run() raised
     GuardedH11Protocol.max_per_address = cap_for_one()
     app = create_app(settings)
+    one_blas_thread()
     started = time.perf_counter()
     warm_up()
     LOG.info("training kernels ready in %.1f s", time.perf_counter() - started)

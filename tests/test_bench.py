@@ -73,3 +73,17 @@ def test_ci_runs_the_benches_short_runs_after_the_tests():
     lines = (ROOT / ".ci" / "run").read_text().splitlines()
     tests = next(i for i, line in enumerate(lines) if line.endswith("python -m pytest"))
     assert lines.index("python -m bench --quick") > tests
+
+
+def test_the_classlab_students_size_their_calls_as_the_playing_page_does():
+    """bench/classlab.py measures thirty playing lab pages only if its students follow the
+    page's own rule (static/js/lab/play.js): each constant of that rule, equal in both."""
+    import re
+
+    from bench import classlab
+
+    play = (ROOT / "static/js/lab/play.js").read_text()
+    for name in ("CALL_MS", "OUTSIDE_SHARE", "FIRST_EPOCHS", "GROWTH", "RECORDS_PER_CALL"):
+        found = re.search(rf"export const {name} = (\d+);", play)
+        assert found, f"play.js no longer exports {name}"
+        assert int(found.group(1)) == getattr(classlab, name), name

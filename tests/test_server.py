@@ -132,21 +132,24 @@ def test_two_workers_on_redis_serve_a_session(redis_url, tmp_path):
 
 def test_a_serving_process_sets_up_logging_the_collector_and_the_protocol(tmp_path):
     """What `backprop-viz` runs in each worker: the app from the environment, and the process
-    set up for serving, its training kernels compiled (none of which importing the app does)."""
+    set up for serving, its training kernels compiled, numpy's BLAS on one thread (none of
+    which importing the app does)."""
     script = ("import gc, logging\n"
+              "from threadpoolctl import threadpool_info\n"
               "from app.nn import kernel\n"
               "from app.server import GuardedH11Protocol, served_app\n"
               "app = served_app()\n"
               "print(len(logging.getLogger().handlers), gc.get_freeze_count() > 0,\n"
               "      gc.get_threshold()[0], GuardedH11Protocol.header_timeout,\n"
               "      GuardedH11Protocol.keepalive_timeout, app.state.settings.db,\n"
-              "      len(kernel.train_epoch.signatures), len(kernel.evaluate.signatures))\n")
+              "      len(kernel.train_epoch.signatures), len(kernel.evaluate.signatures),\n"
+              "      {p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'})\n")
     env = {**os.environ, "BACKPROP_VIZ_DB": str(tmp_path / "s.db"),
            "BACKPROP_VIZ_HEADER_TIMEOUT": "2.5", "BACKPROP_VIZ_KEEPALIVE_TIMEOUT": "1.5"}
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=60, check=True)
     assert out.stdout.split() == ["1", "True", "50000", "2.5", "1.5", str(tmp_path / "s.db"),
-                                  "1", "1"]  # the training kernels compiled, ready
+                                  "1", "1", "{1}"]  # kernels compiled; BLAS on one thread
 
 
 def test_accepting_with_no_descriptor_left_pauses_and_logs_one_line(monkeypatch, caplog):

@@ -76,7 +76,7 @@ def run_one(name: str, args: list[str], timeout: float, folder: Path = FOLDER) -
     try:
         for line in process.stdout:
             print(line, end="", flush=True)
-            if "WARNING" in line:
+            if "WARNING: " in line and "target" in line:  # report()'s, not a server log line
                 outcome.warnings.append(line.strip())
         code = process.wait()
     finally:

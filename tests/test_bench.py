@@ -34,7 +34,8 @@ def fake_benches(folder: Path) -> Path:
     (folder / "bench").mkdir()
     show = "import sys; print('given', sys.argv[1:])\n"
     (folder / "bench" / "warns.py").write_text(
-        show + "print('figure:  3.0 ms  ratio 3.00  (target <= 2)   WARNING: above target')\n")
+        show + "print('figure:  3.0 ms  ratio 3.00  (target <= 2)   WARNING: above target')\n"
+        "print('    log: 12:00:00 WARNING backprop_viz.server a server line, not a figure')\n")
     (folder / "bench" / "fails.py").write_text(show + "raise SystemExit(2)\n")
     (folder / "bench" / "crashes.py").write_text(show + "1 / 0\n")
     (folder / "bench" / "hangs.py").write_text(show + "import time; time.sleep(120)\n")

@@ -122,3 +122,37 @@ def test_a_phone_four_times_slower_still_trains_and_pauses(browser, base_url):
     finally:
         context.close()
 
+
+
+@pytest.mark.parametrize("switch", [("sine", "circle"), ("plane", "circle")])
+def test_changing_the_data_while_playing_sends_no_call_with_half_changed_settings(
+        watched, base_url, switch):
+    """A new data set while a call is on its way: the old run's answer used to land mid-change
+    and the page sent the new settings with the old weights (a 422 shown to the student: "the
+    input layer needs one neuron per feature"). A slow link widens that window."""
+    first, then = switch
+    page = open_lab(watched, base_url + "/lab")
+    page.click(f".dataset[data-name='{first}']")
+    expect(page.locator(f".dataset[data-name='{first}']")).to_have_attribute("aria-pressed",
+                                                                             "true")
+    settle(page)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 400,
+                                                  "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    statuses: list[int] = []
+    page.on("response", lambda r: r.url.endswith("/api/v1/train")
+            and statuses.append(r.status))
+    calls = train_calls(page)
+    play_until(page, calls, lambda c: len(c) >= 2)
+    page.click(f".dataset[data-name='{then}']")
+    expect(page.locator(f".dataset[data-name='{then}']")).to_have_attribute("aria-pressed",
+                                                                            "true")
+    settle(page)
+    page.wait_for_function("() => !document.querySelector('.play[aria-pressed=true]')")
+    for _ in range(30):  # every call sent has answered
+        if len(statuses) >= len(calls):
+            break
+        page.wait_for_timeout(200)
+    assert statuses and all(s == 200 for s in statuses), statuses

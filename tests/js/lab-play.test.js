@@ -62,18 +62,27 @@ test('one call in flight: none while one is on its way, playing or not', () => {
   assert.ok(!scheduler.inFlight);
 });
 
-test('epochs asked for by hand while a call is on its way all go in the next one, first', () => {
+test('epochs asked for by hand while a call is on its way go in the next one, on top of a playing call', () => {
   const scheduler = createScheduler();
   scheduler.started();
   scheduler.queue();
   scheduler.queue();
   scheduler.queue();
   scheduler.ended();
-  assert.equal(scheduler.next(true, lab()), 3); // before a playing call's size
+  assert.equal(scheduler.next(false, lab()), 3); // paused: those alone
   assert.equal(scheduler.next(false, lab()), 0); // and only once
+  scheduler.queue();
+  scheduler.queue();
+  // Playing: they join the playing call, which keeps its size (→ used to shrink it to 2).
+  assert.equal(scheduler.next(true, lab()), FIRST_EPOCHS + 2);
   scheduler.queue();
   scheduler.clear(); // a new run drops them
   assert.equal(scheduler.next(false, lab()), 0);
+  // More than one call takes: the rest wait for the next.
+  const most = maxEpochs(lab());
+  for (let i = 0; i < most + 5; i += 1) scheduler.queue();
+  assert.equal(scheduler.next(false, lab()), most);
+  assert.equal(scheduler.next(false, lab()), 5);
 });
 
 test('the size follows the server: a busy one gives smaller calls of the same duration, never one epoch', () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LIMITS } from '../../static/js/catalog.js';
 import { outputGrids } from '../../static/js/forward.js';
-import { fits, HISTORY_CAP, historyCsv, keptHistory, liveState, lossCurve, networkExport, PLANE, planeOf, runLosses, traceState } from '../../static/js/lab/run.js';
+import { fits, HISTORY_CAP, HISTORY_HEAD, historyCsv, keptHistory, liveState, lossCurve, networkExport, PLANE, planeOf, runLosses, traceState } from '../../static/js/lab/run.js';
 import { DEFAULT_LAB } from '../../static/js/lab/state.js';
 
 const epochs = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => ({
@@ -86,20 +86,23 @@ test('a traced point: first in its batch, with the features as the lab computes 
   assert.equal(big.setup.inputs.length, 16);
 });
 
-test('the history is kept whole up to HISTORY_CAP epochs, then every other one it kept, the last always', () => {
+test('the history is kept whole up to HISTORY_CAP records, then its head, every other one it kept, the last always', () => {
   const short = epochs(1, HISTORY_CAP);
   assert.deepEqual(keptHistory(short, 1), { history: short, every: 1 });
   const long = epochs(1, HISTORY_CAP + 1);
   const once = keptHistory(long, 1);
   assert.equal(once.every, 2);
   assert.ok(once.history.length <= HISTORY_CAP);
-  assert.deepEqual(once.history.slice(0, 2).map((h) => h.epoch), [2, 4]);
+  // The first HISTORY_HEAD epochs stay whole (a long run's chart keeps its first fall), then even ones.
+  assert.deepEqual(once.history.slice(0, HISTORY_HEAD + 2).map((h) => h.epoch),
+    [...Array.from({ length: HISTORY_HEAD }, (_, i) => i + 1), HISTORY_HEAD + 2, HISTORY_HEAD + 4]);
   assert.equal(once.history.at(-1).epoch, HISTORY_CAP + 1); // the last, an odd one
   // What a server answered with history_every 2 (multiples of 2 and each call's last), grown past the cap.
   const asked = [...once.history, ...epochs(HISTORY_CAP + 2, 2 * HISTORY_CAP + 7).filter((h) => h.epoch % 2 === 0)];
   const twice = keptHistory(asked, 2);
   assert.equal(twice.every, 4);
-  assert.ok(twice.history.every((h, i) => h.epoch % 4 === 0 || i === twice.history.length - 1));
+  assert.ok(twice.history.every((h, i) => h.epoch <= HISTORY_HEAD || h.epoch % 4 === 0 || i === twice.history.length - 1));
+  assert.equal(twice.history[0].epoch, 1);
   assert.ok(twice.history.every((h, i) => i === 0 || h.epoch > twice.history[i - 1].epoch));
   // An import far longer than the cap is thinned as often as it takes.
   const huge = keptHistory(epochs(1, 5 * HISTORY_CAP), 1);

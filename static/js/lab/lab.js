@@ -156,6 +156,7 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
       commit({ run: answer, newEpochs: answer.history, ...(answer.diverged ? { playing: false } : {}) });
       showError('');
     } catch (error) {
+      if (mine !== generation) return; // an old run's failure says nothing of the new one
       commit({ playing: false });
       showError(error.message);
     } finally {
@@ -167,6 +168,8 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
 
   /** Starts a call if one is due: the epochs asked for by hand, or a playing call's. */
   function pump() {
+    // Not while a change is half done (new settings, the old run's weights): that call is refused.
+    if (!settled()) return;
     const epochs = scheduler.next(state.playing, state.lab);
     if (epochs) trainFor(epochs);
   }

@@ -91,19 +91,19 @@ export function createScheduler() {
 
   return {
     /**
-     * The epochs to ask for now, or 0 for no call: those queued first, else a playing call's
-     * size; never while a call is on its way.
+     * The epochs to ask for now, or 0 for no call: a playing call's size with those asked for
+     * by hand on top (so → while playing never shrinks the call it joins), or those alone when
+     * paused, at most what the API takes in one call (the rest wait for the next); never while
+     * a call is on its way.
      * @param {boolean} playing
      * @param {object} lab settings, whose limits bound the call
      */
     next(playing, lab) {
       if (inFlight) return 0;
-      if (queued) {
-        const epochs = queued;
-        queued = 0;
-        return epochs;
-      }
-      return playing ? callSize(pace, lab) : 0;
+      const size = playing ? callSize(pace, lab) : 0;
+      const epochs = Math.min(maxEpochs(lab), size + queued);
+      queued -= Math.max(0, epochs - size);
+      return epochs;
     },
     /** One epoch more, asked for by hand. */
     queue() { queued += 1; },

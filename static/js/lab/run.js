@@ -16,6 +16,7 @@ export const PLANE = { resolution: 40, neuron_resolution: 14 }; // grid points a
 // doubled history_every, and the last), so an hour of play at 2,000 epochs a second stays a
 // few MB and the charts (which draw at most 400 points) redraw in a millisecond or two.
 export const HISTORY_CAP = 10000;
+export const HISTORY_HEAD = 100; // epochs kept whole however long the run: the curve's first fall
 
 /**
  * The network's outputs over the plane, and every hidden neuron's, shaped as /train's
@@ -30,8 +31,9 @@ export function planeOf(lab, network, data) {
 }
 
 /**
- * The history a lab keeps: as it is while it has at most HISTORY_CAP epochs, else thinned to
- * those numbered a multiple of a doubled `every` (and the last), as often as it takes.
+ * The history a lab keeps: as it is while it has at most HISTORY_CAP records, else thinned to
+ * the first HISTORY_HEAD epochs (where the loss falls fastest), those numbered a multiple of a
+ * doubled `every`, and the last, as often as it takes.
  * @param {object[]} history the epochs kept so far, rising
  * @param {number} every the history_every they were asked with
  * @returns {{history: object[], every: number}} the epochs kept, and the next calls' history_every
@@ -43,7 +45,7 @@ export function keptHistory(history, every) {
   while (kept.length > HISTORY_CAP && 2 * k <= LIMITS.max_optimizer_steps) {
     k *= 2;
     const last = kept[kept.length - 1];
-    kept = kept.filter((h) => h.epoch % k === 0 || h === last);
+    kept = kept.filter((h) => h.epoch <= HISTORY_HEAD || h.epoch % k === 0 || h === last);
   }
   return { history: kept, every: k };
 }

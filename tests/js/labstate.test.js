@@ -125,6 +125,12 @@ test('a change brings what it implies: a task its loss, one input its features',
   assert.equal(back.loss, 'bce');
   const sine = changed(lab({ features: ['x2', 'x2^2'] }), { dataset: { ...DEFAULT_LAB.dataset, name: 'sine', task: 'regression' } });
   assert.deepEqual(sine.features, ['x1']);
+  // Back to two inputs, x₂ comes back (a 1-input network cannot learn the circle), in order.
+  assert.deepEqual(changed(sine, { dataset: { ...DEFAULT_LAB.dataset } }).features, ['x1', 'x2']);
+  const squared = changed({ ...sine, features: ['x1', 'x1^2'] }, { dataset: { ...DEFAULT_LAB.dataset } });
+  assert.deepEqual(squared.features, ['x1', 'x2', 'x1^2']);
+  // Features chosen in the same change are the user's own.
+  assert.deepEqual(changed(sine, { dataset: { ...DEFAULT_LAB.dataset }, features: ['x1'] }).features, ['x1']);
   const before = lab();
   assert.equal(changed(before, { seed: 3 }).seed, 3);
   assert.equal(before.seed, DEFAULT_LAB.seed); // the settings given are left as they were

@@ -83,6 +83,10 @@ export function changed(lab, patch) {
   if (patch.dataset?.task && patch.dataset.task !== lab.dataset.task) next.loss = TASKS[next.dataset.task].loss;
   if (isOneDimensional(next)) next.features = next.features.filter((f) => !needsX2(f));
   if (!next.features.length) next.features = ['x1'];
+  // Back from one input to two: x₂, which one input took away, comes back (in the features' order).
+  if (isOneDimensional(lab) && !isOneDimensional(next) && !('features' in patch) && !next.features.includes('x2')) {
+    next.features = FEATURES.filter((f) => f === 'x2' || next.features.includes(f));
+  }
   return next;
 }
 

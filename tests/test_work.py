@@ -162,48 +162,45 @@ def test_training_stops_at_the_epoch_after_it_is_told():
     assert len(run.history) == 3
 
 
+async def run_together(jobs: list[tuple[str, int, str]], waiting: int) -> tuple[list, list]:
+    """Jobs (name, units of work, client address) put to one fair pool at once, released when
+    `waiting` of them wait for a turn: what each answered, and the order the units ran in."""
+    units, start = Units(), threading.Event()
+    pool = fair_pool(units)
+    tasks = [asyncio.create_task(pool.run(units.job(name, n, start),
+                                          request=FakeRequest(address)))
+             for name, n, address in jobs]
+    await queued(pool, waiting)
+    start.set()
+    return await asyncio.gather(*tasks), units.log
+
+
 def test_a_short_job_goes_before_a_long_one_ends():
     async def scenario():
-        units, start = Units(), threading.Event()
-        pool = fair_pool(units)
-        long_job = asyncio.create_task(pool.run(units.job("train", 50, start),
-                                                request=FakeRequest("10.0.0.1")))
-        short_job = asyncio.create_task(pool.run(units.job("trace", 1),
-                                                 request=FakeRequest("10.0.0.2")))
-        await queued(pool, 1)
-        start.set()
-        assert (await long_job, await short_job) == ("train", "trace")
-        assert units.log.index("trace") == 1  # the very next turn after one slice
+        answers, log = await run_together([("train", 50, "10.0.0.1"), ("trace", 1, "10.0.0.2")],
+                                          waiting=1)
+        assert answers == ["train", "trace"]
+        assert log.index("trace") == 1  # the very next turn after one slice
 
     run_async(scenario)
 
 
 def test_two_clients_take_turns():
     async def scenario():
-        units, start = Units(), threading.Event()
-        pool = fair_pool(units)
-        jobs = [asyncio.create_task(pool.run(units.job(name, 20, start),
-                                             request=FakeRequest(address)))
-                for name, address in (("a", "10.0.0.1"), ("b", "10.0.0.2"))]
-        await queued(pool, 1)
-        start.set()
-        assert await asyncio.gather(*jobs) == ["a", "b"]
-        assert units.log == ["a", "b"] * 20
+        answers, log = await run_together([("a", 20, "10.0.0.1"), ("b", 20, "10.0.0.2")],
+                                          waiting=1)
+        assert answers == ["a", "b"]
+        assert log == ["a", "b"] * 20
 
     run_async(scenario)
 
 
 def test_the_jobs_of_one_address_take_turns_among_themselves():
     async def scenario():
-        units, start = Units(), threading.Event()
-        pool = fair_pool(units)
-        jobs = [asyncio.create_task(pool.run(units.job(name, 5, start),
-                                             request=FakeRequest("10.0.0.1")))
-                for name in ("first", "second", "third")]
-        await queued(pool, 2)
-        start.set()
-        assert await asyncio.gather(*jobs) == ["first", "second", "third"]
-        assert units.log == ["first", "second", "third"] * 5
+        names = ["first", "second", "third"]
+        answers, log = await run_together([(name, 5, "10.0.0.1") for name in names], waiting=2)
+        assert answers == names
+        assert log == names * 5
 
     run_async(scenario)
 

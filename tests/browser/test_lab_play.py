@@ -3,6 +3,8 @@ the plane drawn from the weights as they change, Pause at once, and a phone that
 
 No timing is asserted: what each call asks for, how the calls grow, what is drawn."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from pydantic import ValidationError
@@ -41,6 +43,8 @@ def test_playing_asks_for_epochs_not_grids_and_the_plane_moves(watched, base_url
     calls = train_calls(page)
     first_plane, first_output = page.evaluate(HEATMAP), page.evaluate(OUTPUT)
     play_until(page, calls, lambda c: len(c) >= 6 and max(x["epochs"] for x in c) > 20)
+    # The rate shown is measured: never "0 epochs/s" while it trains (blank until measured).
+    expect(page.locator("#rate")).to_have_text(re.compile(r"^[1-9]\d* epochs/s$"))
     page.click(".play")
     settled_epoch(page)
     settle(page)

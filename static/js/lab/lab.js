@@ -185,6 +185,7 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
 
   function togglePlay() {
     speed.epochs = 0;
+    speed.rate = 0;
     speed.since = performance.now();
     commit({ playing: !state.playing });
   }
@@ -225,7 +226,8 @@ export function createLab(root, { settings = structuredClone(DEFAULT_LAB), onCom
       speed.epochs = 0;
       speed.since = now;
     }
-    $('#rate').textContent = playing ? `${Math.round(speed.rate)} epochs/s` : '';
+    // Blank until the first half second of play is measured: "0 epochs/s" there was false.
+    $('#rate').textContent = playing && speed.rate ? `${Math.round(speed.rate)} epochs/s` : '';
     $('.trace-point').setAttribute('aria-pressed', String(picking));
   }
 
